@@ -1,0 +1,5 @@
+"""curator: a news aggregation and curation pipeline."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

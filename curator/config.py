@@ -1,0 +1,401 @@
+"""Settings: sources.yaml (fetch:, defaults:, sources:) plus CURATOR_* env vars.
+
+Loaded once at the entry point and passed down explicitly; no globals.
+Validation errors name the file, line and field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from curator import __version__
+from curator.errors import ConfigError
+from curator.model import Source
+
+DEFAULT_SOURCES_PATH = "sources.yaml"
+DEFAULT_DATA_DIR = "data"
+DEFAULT_CONCURRENCY = 32
+DEFAULT_PER_HOST_CONCURRENCY = 2
+DEFAULT_PER_HOST_DELAY = timedelta(0)
+DEFAULT_MAX_BYTES = 10 * 1000 * 1000
+DEFAULT_TIMEOUT = timedelta(seconds=30)
+DEFAULT_CONNECT_TIMEOUT = timedelta(seconds=10)
+DEFAULT_CONTACT_URL = "https://github.com/curator-news/curator"
+DEFAULT_USER_AGENT = f"curator/{__version__} (+{DEFAULT_CONTACT_URL})"
+DEFAULT_INTERVAL = timedelta(minutes=30)
+DEFAULT_MAX_BACKOFF = timedelta(hours=24)
+
+#: Every setting with its one-line help. tests/test_docs.py checks README documents each.
+SETTINGS_HELP: dict[str, str] = {
+    "fetch.concurrency": "requests in flight, all hosts together",
+    "fetch.per_host_concurrency": "requests in flight to one host",
+    "fetch.per_host_delay": "minimum spacing between two requests to one host (e.g. 500ms, 1s)",
+    "fetch.max_bytes": "size cap of one response body (e.g. 10MB); over it the fetch fails",
+    "fetch.timeout": "total deadline of one request, body included (defeats slow-drip servers)",
+    "fetch.connect_timeout": "deadline to open a connection",
+    "fetch.user_agent": "User-Agent header; include a contact URL",
+    "fetch.allow_private_networks": "let article links reach loopback/private addresses (tests only)",
+    "fetch.max_backoff": "longest wait before retrying a failing source",
+    "defaults.interval": "how often a source is due (e.g. 30m, 1h)",
+    "defaults.fetch_articles": "fetch each new entry's article page",
+    "CURATOR_DATABASE_URL": "SQLAlchemy URL of the database (default sqlite:///<data dir>/curator.db)",
+    "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
+    "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
+}
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "kib": 1024,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def parse_duration(value: object) -> timedelta:
+    """'30m', '1h', '500ms', '2s' or a number of seconds → timedelta."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION_RE.match(str(value))
+        if not match:
+            raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 1h)")
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds < 0:
+        raise ValueError(f"duration must not be negative: {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def parse_size(value: object) -> int:
+    """'10MB', '512KiB' or a number of bytes → int."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a size: {value!r}")
+    if isinstance(value, int):
+        size = value
+    else:
+        match = _SIZE_RE.match(str(value))
+        if not match:
+            raise ValueError(f"not a size: {value!r} (use e.g. 10MB, 512KiB)")
+        size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+    if size <= 0:
+        raise ValueError(f"size must be positive: {value!r}")
+    return size
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchSettings:
+    concurrency: int = DEFAULT_CONCURRENCY
+    per_host_concurrency: int = DEFAULT_PER_HOST_CONCURRENCY
+    per_host_delay: timedelta = DEFAULT_PER_HOST_DELAY
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: timedelta = DEFAULT_TIMEOUT
+    connect_timeout: timedelta = DEFAULT_CONNECT_TIMEOUT
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_networks: bool = False
+    max_backoff: timedelta = DEFAULT_MAX_BACKOFF
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceDefaults:
+    interval: timedelta = DEFAULT_INTERVAL
+    fetch_articles: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    sources_path: Path
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    defaults: SourceDefaults = field(default_factory=SourceDefaults)
+    sources: tuple[Source, ...] = ()
+
+
+# --- YAML with line numbers -------------------------------------------------
+
+
+class _Located:
+    """Line numbers of each mapping key and sequence item, keyed by path."""
+
+    def __init__(self) -> None:
+        self.lines: dict[tuple[str | int, ...], int] = {}
+
+    def line(self, path: tuple[str | int, ...]) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def _construct(
+    node: yaml.Node, loader: yaml.SafeLoader, where: _Located, path: tuple[str | int, ...]
+) -> Any:
+    where.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            key = str(key)
+            if key in result:
+                raise ConfigError(
+                    f"duplicate key {key!r}", line=key_node.start_mark.line + 1, field=key
+                )
+            result[key] = _construct(value_node, loader, where, (*path, key))
+            where.lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, loader, where, (*path, i)) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def _load_yaml(text: str, path: str) -> tuple[Any, _Located]:
+    where = _Located()
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, where
+        return _construct(node, loader, where, ()), where
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"invalid YAML: {e.problem or e}", path=path, line=line) from e
+    except yaml.YAMLError as e:
+        raise ConfigError(f"invalid YAML: {e}", path=path) from e
+    except ConfigError as e:
+        raise ConfigError(
+            e.message.split(": ", 1)[-1], path=path, line=e.line, field=e.field
+        ) from e
+    finally:
+        loader.dispose()
+
+
+# --- validation ---------------------------------------------------------------
+
+_FETCH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("fetch.")}
+_DEFAULT_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("defaults.")}
+_SOURCE_KEYS = {"id", "url", "name", "outlet", "enabled", "interval", "fetch_articles", "tags"}
+_TOP_KEYS = {"fetch", "defaults", "sources", "publish"}
+
+
+class _Checker:
+    def __init__(self, path: str, where: _Located) -> None:
+        self.path = path
+        self.where = where
+
+    def fail(self, message: str, at: tuple[str | int, ...]) -> ConfigError:
+        field_name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in at)
+        field_name = field_name.replace(".[", "[")
+        return ConfigError(message, path=self.path, line=self.where.line(at), field=field_name)
+
+    def mapping(self, value: Any, at: tuple[str | int, ...], allowed: set[str]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(f"expected a mapping, got {type(value).__name__}", at)
+        for key in value:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(f"unknown key {key!r} (known: {known})", (*at, key))
+        return value
+
+    def convert(self, value: Any, at: tuple[str | int, ...], kind: str) -> Any:
+        try:
+            if kind == "duration":
+                return parse_duration(value)
+            if kind == "size":
+                return parse_size(value)
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"expected true or false, got {value!r}")
+                return value
+            if kind == "int":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError(f"expected a whole number ≥ 1, got {value!r}")
+                return value
+            if kind == "str":
+                if not isinstance(value, str) or not value.strip():
+                    raise ValueError(f"expected a non-empty string, got {value!r}")
+                return value.strip()
+        except ValueError as e:
+            raise self.fail(str(e), at) from e
+        raise AssertionError(kind)
+
+
+_FETCH_KINDS = {
+    "concurrency": "int",
+    "per_host_concurrency": "int",
+    "per_host_delay": "duration",
+    "max_bytes": "size",
+    "timeout": "duration",
+    "connect_timeout": "duration",
+    "user_agent": "str",
+    "allow_private_networks": "bool",
+    "max_backoff": "duration",
+}
+
+
+def validate_url(url: str) -> str | None:
+    """Why ``url`` is not a usable feed URL, or None when it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:
+        return f"bad URL {url!r}: {e}"
+    if parts.scheme not in ("http", "https", "file"):
+        return f"bad URL {url!r}: scheme must be http, https or file"
+    if parts.scheme != "file" and not parts.hostname:
+        return f"bad URL {url!r}: no host"
+    if any(c.isspace() for c in url):
+        return f"bad URL {url!r}: contains white space"
+    return None
+
+
+def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -> Settings:
+    """Validate a sources.yaml document. Relative ``file:`` URLs resolve against base_dir."""
+    data, where = _load_yaml(text, path)
+    check = _Checker(path, where)
+    top = check.mapping(data, (), _TOP_KEYS)
+
+    raw_fetch = check.mapping(top.get("fetch"), ("fetch",), _FETCH_KEYS)
+    fetch_values = {
+        key: check.convert(value, ("fetch", key), _FETCH_KINDS[key])
+        for key, value in raw_fetch.items()
+    }
+    fetch = FetchSettings(**fetch_values)
+
+    raw_defaults = check.mapping(top.get("defaults"), ("defaults",), _DEFAULT_KEYS)
+    defaults = SourceDefaults(
+        interval=check.convert(raw_defaults["interval"], ("defaults", "interval"), "duration")
+        if "interval" in raw_defaults
+        else DEFAULT_INTERVAL,
+        fetch_articles=check.convert(
+            raw_defaults["fetch_articles"], ("defaults", "fetch_articles"), "bool"
+        )
+        if "fetch_articles" in raw_defaults
+        else True,
+    )
+
+    raw_sources = top.get("sources") or []
+    if not isinstance(raw_sources, list):
+        raise check.fail("expected a list of sources", ("sources",))
+    sources: list[Source] = []
+    seen: dict[str, int | None] = {}
+    for index, raw in enumerate(raw_sources):
+        at: tuple[str | int, ...] = ("sources", index)
+        item = check.mapping(raw, at, _SOURCE_KEYS)
+        if item is None or not item:
+            raise check.fail("empty source", at)
+        for required in ("id", "url"):
+            if required not in item:
+                raise check.fail(f"missing required key {required!r}", at)
+        source_id = check.convert(item["id"], (*at, "id"), "str")
+        if not _SLUG_RE.match(source_id):
+            raise check.fail(
+                f"id {source_id!r} must be a slug (lowercase letters, digits, - and _)",
+                (*at, "id"),
+            )
+        if source_id in seen:
+            raise check.fail(
+                f"duplicate id {source_id!r} (first defined on line {seen[source_id]})",
+                (*at, "id"),
+            )
+        seen[source_id] = where.line(at)
+        url = check.convert(item["url"], (*at, "url"), "str")
+        url = _resolve_file_url(url, base_dir)
+        problem = validate_url(url)
+        if problem:
+            raise check.fail(problem, (*at, "url"))
+        name = check.convert(item.get("name", source_id), (*at, "name"), "str")
+        tags_raw = item.get("tags", [])
+        if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
+            raise check.fail("expected a list of strings", (*at, "tags"))
+        sources.append(
+            Source(
+                id=source_id,
+                url=url,
+                name=name,
+                outlet=check.convert(item.get("outlet", name), (*at, "outlet"), "str"),
+                enabled=check.convert(item.get("enabled", True), (*at, "enabled"), "bool"),
+                interval=check.convert(item["interval"], (*at, "interval"), "duration")
+                if "interval" in item
+                else defaults.interval,
+                fetch_articles=check.convert(
+                    item["fetch_articles"], (*at, "fetch_articles"), "bool"
+                )
+                if "fetch_articles" in item
+                else defaults.fetch_articles,
+                tags=tuple(tags_raw),
+                line=where.line(at),
+            )
+        )
+    for source in sources:
+        if source.interval <= timedelta(0):
+            raise ConfigError("interval must be positive", path=path, line=source.line)
+    return Settings(
+        database_url="",
+        data_dir=Path(DEFAULT_DATA_DIR),
+        sources_path=Path(path),
+        fetch=fetch,
+        defaults=defaults,
+        sources=tuple(sources),
+    )
+
+
+def _resolve_file_url(url: str, base_dir: Path | None) -> str:
+    """`file:relative/path` is relative to the sources file's folder."""
+    if url.startswith("file:") and not url.startswith("file:///") and base_dir is not None:
+        relative = url.removeprefix("file:").removeprefix("//")
+        return (base_dir / relative).resolve().as_uri()
+    return url
+
+
+def load_settings(
+    sources_path: str | Path | None = None,
+    *,
+    database_url: str | None = None,
+    data_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read sources.yaml and CURATOR_* env vars. Explicit arguments (CLI flags) win over env."""
+    env = os.environ if env is None else env
+    path = Path(sources_path or env.get("CURATOR_SOURCES") or DEFAULT_SOURCES_PATH)
+    data = Path(data_dir or env.get("CURATOR_DATA_DIR") or DEFAULT_DATA_DIR)
+    url = database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError("sources file not found (set CURATOR_SOURCES)", path=str(path)) from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read sources file: {e}", path=str(path)) from e
+    parsed = parse_sources_document(text, str(path), base_dir=path.resolve().parent)
+    return Settings(
+        database_url=url,
+        data_dir=data,
+        sources_path=path,
+        fetch=parsed.fetch,
+        defaults=parsed.defaults,
+        sources=parsed.sources,
+    )
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'curator.db').as_posix()}"

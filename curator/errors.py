@@ -1,0 +1,124 @@
+"""The whole exception tree. Every error curator raises is a CuratorError.
+
+Third-party exceptions (httpx, feedparser, SQLAlchemy, YAML) are translated at
+one choke point per adapter and chained with ``raise ... from e``.
+"""
+
+from __future__ import annotations
+
+
+class CuratorError(Exception):
+    """Base of every error curator raises."""
+
+    default_message = "curator error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class ConfigError(CuratorError):
+    """A settings file or environment variable is invalid.
+
+    ``path`` and ``line`` point at the offending place when known.
+    """
+
+    default_message = "invalid configuration"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        where = path or ""
+        if path and line:
+            where = f"{path}:{line}"
+        prefix = f"{where}: " if where else ""
+        if field:
+            prefix += f"{field}: "
+        super().__init__(prefix + (message or self.default_message))
+
+
+class SourceError(CuratorError):
+    """Something is wrong with one source; carries its id and url."""
+
+    default_message = "source error"
+
+    def __init__(
+        self, message: str | None = None, *, source_id: str | None = None, url: str | None = None
+    ) -> None:
+        self.source_id = source_id
+        self.url = url
+        super().__init__(message)
+
+
+class FetchError(SourceError):
+    """An HTTP fetch failed (network, status, size, deadline, SSRF guard)."""
+
+    default_message = "fetch failed"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        source_id: str | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, source_id=source_id, url=url)
+
+
+class BlockedAddressError(FetchError):
+    """The SSRF guard refused to connect to a private or reserved address."""
+
+    default_message = "refused to connect to a private or reserved address"
+
+
+class ResponseTooLargeError(FetchError):
+    """The response body went over the configured size cap."""
+
+    default_message = "response body is over the size cap"
+
+
+class FeedParseError(SourceError):
+    """A feed document could not be parsed into entries."""
+
+    default_message = "could not parse feed"
+
+
+class ExtractError(CuratorError):
+    """Article extraction failed for one input."""
+
+    default_message = "could not extract article"
+
+
+class StoreError(CuratorError):
+    """The database failed; wraps SQLAlchemy/driver errors."""
+
+    default_message = "storage error"
+
+
+class NotFoundError(CuratorError, LookupError):
+    """A looked-up object (source, entry, draft, ...) does not exist."""
+
+    default_message = "not found"
+
+    def __init__(self, message: str | None = None, *, object_id: str | None = None) -> None:
+        self.object_id = object_id
+        super().__init__(message or (f"not found: {object_id}" if object_id else None))
+
+
+class PublishError(CuratorError):
+    """Publishing to a target failed."""
+
+    default_message = "publish failed"

@@ -1,0 +1,184 @@
+"""Domain values: frozen dataclasses and StrEnums. No I/O, no curator imports.
+
+Datetimes are timezone-aware UTC everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """A configured source, as written in sources.yaml (after defaults are applied)."""
+
+    id: str
+    url: str
+    name: str
+    outlet: str
+    enabled: bool = True
+    interval: timedelta = timedelta(minutes=30)
+    fetch_articles: bool = True
+    tags: tuple[str, ...] = ()
+    line: int | None = None  # where it is defined in sources.yaml, for messages
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """What curator remembers about fetching one source between runs."""
+
+    source_id: str
+    url: str  # the URL to fetch now (updated by repeated permanent redirects)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    next_due_at: datetime | None = None
+    gone: bool = False
+    # A permanent redirect must be seen several times before the URL is replaced.
+    redirect_url: str | None = None
+    redirect_count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedEntry:
+    """One entry of a parsed feed document (not yet stored)."""
+
+    key: str  # identity within the source: guid, else link, else hash of link+date+title
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    author: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    content_hash: str = ""  # detects updates of an entry already stored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedFeed:
+    """A feed document turned into entries."""
+
+    title: str | None = None
+    link: str | None = None
+    entries: tuple[FeedEntry, ...] = ()
+    parser: str = ""  # which parser produced it ("lxml" fast path or "feedparser")
+    warning: str | None = None  # set when a lenient parse recovered from bad input
+
+
+class FetchOutcome(StrEnum):
+    """How fetching one source ended."""
+
+    OK = "ok"  # 200, parsed
+    NOT_MODIFIED = "not_modified"  # 304: no parse needed
+    ERROR = "error"
+    GONE = "gone"  # 410: polling stops, data kept
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedRequest:
+    """What the fetcher needs to fetch one source's feed."""
+
+    source_id: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedFetch:
+    """The result of fetching (and parsing) one source's feed. A value: no I/O."""
+
+    source_id: str
+    url: str  # the URL requested
+    outcome: FetchOutcome
+    final_url: str | None = None  # after redirects
+    permanent_redirect_url: str | None = None  # set when every hop was 301/308
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    feed: ParsedFeed | None = None
+    error: str | None = None
+    retry_after: timedelta | None = None  # from 429/503
+    started_at: datetime | None = None
+    duration: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryCounts:
+    """How the entries of one fetch compared with what was stored."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A stored entry."""
+
+    id: int
+    source_id: str
+    key: str
+    guid: str | None
+    link: str | None
+    title: str | None
+    author: str | None
+    summary: str | None
+    content: str | None
+    published_at: datetime | None
+    updated_at: datetime | None
+    content_hash: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchAttempt:
+    """One stored fetch attempt of a source."""
+
+    source_id: str
+    started_at: datetime
+    duration: timedelta
+    outcome: FetchOutcome
+    http_status: int | None = None
+    error: str | None = None
+    new: int = 0
+    updated: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceReport:
+    """One row of the table `curator fetch` prints: what one source's fetch did."""
+
+    source_id: str
+    outcome: FetchOutcome
+    counts: EntryCounts = field(default_factory=EntryCounts)
+    http_status: int | None = None
+    error: str | None = None
+    duration: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStatus:
+    """One row of `curator status`."""
+
+    source_id: str
+    name: str
+    enabled: bool
+    url: str
+    entries: int
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    next_due_at: datetime | None
+    gone: bool

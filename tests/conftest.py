@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "support"))
+
+import pgserver  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs ../shared ({path} is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server: CURATOR_TEST_POSTGRES_URL, or one started for this session."""
+    url = os.environ.get("CURATOR_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    if pgserver.find_bindir() is None:
+        if os.environ.get("CURATOR_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (CURATOR_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="curator-pg-")) / "pg"
+    url = pgserver.start(base)
+    try:
+        yield url
+    finally:
+        pgserver.stop(base)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each store test runs on SQLite and on PostgreSQL (a fresh schema per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'curator.db'}"
+        return
+    base_url: str = request.getfixturevalue("postgres_url")
+    yield from _fresh_postgres_schema(base_url)
+
+
+def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
