@@ -1,0 +1,389 @@
+"""The command line: a thin layer over the Curator facade (Typer + Rich).
+
+Exit codes (also in README): 0 success; 1 some sources or checks failed (the rest
+still ran); 2 usage or configuration error; 3 database error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn
+from rich.progress import MofNCompleteColumn
+from rich.progress import Progress
+from rich.progress import TextColumn
+from rich.progress import TimeElapsedColumn
+from rich.table import Table
+
+import curator
+from curator import ConfigError
+from curator import Curator
+from curator import CuratorError
+from curator import FetchOutcome
+from curator import NotFoundError
+from curator import Settings
+from curator import SourceReport
+from curator import StoreError
+from curator import load_settings
+from curator import make_curator
+from curator.config import parse_sources_document
+from curator.sources import append_sources_to_yaml
+from curator.sources import export_opml
+from curator.sources import new_sources_from_opml
+from curator.sources import parse_opml
+from curator.sources import sources_yaml_items
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+app = typer.Typer(
+    help="curator: fetch news sources, extract quotes, draft, review and publish posts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+sources_app = typer.Typer(help="List, check, import and export sources.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sources_app, name="sources")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+@dataclass
+class Options:
+    sources: Path | None = None
+    database_url: str | None = None
+    data_dir: Path | None = None
+
+    def settings(self) -> Settings:
+        return load_settings(self.sources, database_url=self.database_url, data_dir=self.data_dir)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"curator {curator.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    sources: Annotated[
+        Path | None,
+        typer.Option("--sources", help="sources.yaml to use [env: CURATOR_SOURCES]"),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="database URL [env: CURATOR_DATABASE_URL]"),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="runtime data folder [env: CURATOR_DATA_DIR]"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
+    ctx.obj = Options(sources=sources, database_url=database_url, data_dir=data_dir)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map the curator error tree to one clear line and an exit code."""
+    try:
+        yield
+    except (ConfigError, NotFoundError) as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from e
+    except StoreError as e:
+        err.print(f"[red]database error:[/red] {e}", highlight=False)
+        raise typer.Exit(EXIT_STORE) from e
+    except CuratorError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(EXIT_FAILURES) from e
+
+
+@contextmanager
+def _curator(ctx: typer.Context) -> Iterator[Curator]:
+    options: Options = ctx.obj
+    with _errors(), make_curator(options.settings()) as facade:
+        yield facade
+
+
+def _json_line(value: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# --- db ---------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the database or migrate it to the newest schema."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+    err.print(f"database is up to date ({facade.settings.database_url})", highlight=False)
+
+
+# --- fetch ------------------------------------------------------------------------
+
+_OUTCOME_STYLE = {
+    FetchOutcome.OK: "green",
+    FetchOutcome.NOT_MODIFIED: "cyan",
+    FetchOutcome.ERROR: "red",
+    FetchOutcome.GONE: "yellow",
+}
+
+
+def _report_json(report: SourceReport) -> dict[str, Any]:
+    return {
+        "source": report.source_id,
+        "outcome": str(report.outcome),
+        "new": report.counts.new,
+        "updated": report.counts.updated,
+        "unchanged": report.counts.unchanged,
+        "http_status": report.http_status,
+        "error": report.error,
+        "seconds": round(report.duration.total_seconds(), 3),
+    }
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="fetch only this source id (repeatable)"),
+    ] = None,
+    due: Annotated[bool, typer.Option("--due", help="fetch only sources that are due")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
+) -> None:
+    """Fetch sources once and store new entries. Exit 1 if any source failed."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        if as_json:
+            reports = facade.fetch(source or (), only_due=due, on_report=lambda r: None)
+            for report in reports:
+                _json_line(_report_json(report))
+        else:
+            total = len(source) if source else sum(1 for s in facade.sources if s.enabled)
+            with Progress(
+                TextColumn("fetching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("fetch", total=total)
+
+                def advance(report: SourceReport) -> None:
+                    progress.advance(task)
+                    if report.outcome is FetchOutcome.ERROR:
+                        progress.console.print(
+                            f"[red]{report.source_id}:[/red] {report.error}", highlight=False
+                        )
+
+                reports = facade.fetch(source or (), only_due=due, on_report=advance)
+            out.print(_fetch_table(reports))
+    if any(r.outcome is FetchOutcome.ERROR for r in reports):
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def _fetch_table(reports: list[SourceReport]) -> Table:
+    table = Table(title="fetch")
+    for column in ("source", "result", "new", "updated", "unchanged", "HTTP", "time", "error"):
+        table.add_column(column, justify="right" if column in {"new", "updated"} else "left")
+    for r in reports:
+        style = _OUTCOME_STYLE[r.outcome]
+        table.add_row(
+            r.source_id,
+            f"[{style}]{r.outcome.value.replace('_', '-')}[/{style}]",
+            str(r.counts.new),
+            str(r.counts.updated),
+            str(r.counts.unchanged),
+            str(r.http_status or "—"),
+            f"{r.duration.total_seconds():.2f}s",
+            r.error or "",
+        )
+    return table
+
+
+# --- status -------------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
+) -> None:
+    """Per source: entries, last success, last error, failures, next due, gone."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        rows = facade.status()
+    if as_json:
+        for row in rows:
+            _json_line(
+                {
+                    "source": row.source_id,
+                    "name": row.name,
+                    "enabled": row.enabled,
+                    "url": row.url,
+                    "entries": row.entries,
+                    "last_success": row.last_success_at,
+                    "last_error": row.last_error,
+                    "last_error_at": row.last_error_at,
+                    "consecutive_failures": row.consecutive_failures,
+                    "next_due": row.next_due_at,
+                    "gone": row.gone,
+                }
+            )
+        return
+    table = Table(title="sources")
+    for column in ("source", "enabled", "entries", "last success", "failures", "next due",
+                   "last error"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.source_id + (" [yellow](gone)[/yellow]" if row.gone else ""),
+            "yes" if row.enabled else "no",
+            str(row.entries),
+            _when(row.last_success_at),
+            str(row.consecutive_failures),
+            _when(row.next_due_at),
+            row.last_error or "",
+        )
+    out.print(table)
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
+) -> None:
+    """List the sources configured in sources.yaml."""
+    with _errors():
+        settings = ctx.obj.settings()
+    if as_json:
+        for s in settings.sources:
+            _json_line(
+                {
+                    "id": s.id,
+                    "url": s.url,
+                    "name": s.name,
+                    "outlet": s.outlet,
+                    "enabled": s.enabled,
+                    "interval": s.interval,
+                    "fetch_articles": s.fetch_articles,
+                    "tags": list(s.tags),
+                }
+            )
+        return
+    table = Table(title=str(settings.sources_path))
+    for column in ("id", "name", "outlet", "enabled", "interval", "url"):
+        table.add_column(column)
+    for s in settings.sources:
+        table.add_row(s.id, s.name, s.outlet, "yes" if s.enabled else "no", str(s.interval), s.url)
+    out.print(table)
+
+
+@sources_app.command("check")
+def sources_check(ctx: typer.Context) -> None:
+    """Validate sources.yaml; print the first problem with its file and line."""
+    with _errors():
+        settings = ctx.obj.settings()
+    enabled = sum(1 for s in settings.sources if s.enabled)
+    out.print(
+        f"{settings.sources_path}: ok — {len(settings.sources)} sources ({enabled} enabled)",
+        highlight=False,
+    )
+
+
+@sources_app.command("import")
+def sources_import(
+    ctx: typer.Context,
+    opml: Annotated[Path, typer.Argument(help="OPML file to import", exists=True, dir_okay=False)],
+    print_only: Annotated[
+        bool, typer.Option("--print", help="print the YAML entries instead of appending them")
+    ] = False,
+) -> None:
+    """Add the feeds of an OPML file to sources.yaml (skipping URLs already there)."""
+    with _errors():
+        settings = ctx.obj.settings()
+        outlines = parse_opml(opml.read_bytes(), path=str(opml))
+        added = new_sources_from_opml(outlines, settings.sources)
+        items = sources_yaml_items(added)
+        if print_only:
+            sys.stdout.write(items)
+            return
+        path = settings.sources_path
+        text = append_sources_to_yaml(path.read_text(encoding="utf-8"), items)
+        # Validate the result before writing, so a bad import never breaks the file.
+        parse_sources_document(text, str(path), base_dir=path.resolve().parent)
+        path.write_text(text, encoding="utf-8")
+    skipped = len(outlines) - len(added)
+    out.print(f"imported {len(added)} sources into {path} ({skipped} already there)")
+
+
+@sources_app.command("export")
+def sources_export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """Write the configured sources as OPML."""
+    with _errors():
+        settings = ctx.obj.settings()
+    text = export_opml(settings.sources, title="curator sources", now=datetime.now(UTC))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    app()

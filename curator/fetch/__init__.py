@@ -1,0 +1,13 @@
+"""Fetching: the async HTTP client, HTTP semantics, politeness and feed parsing.
+
+Imports only curator.model, curator.errors and curator.config.
+"""
+
+from __future__ import annotations
+
+from curator.fetch.client import Fetcher as Fetcher
+from curator.fetch.parse import parse_feed as parse_feed
+from curator.fetch.policy import decide_source_state as decide_source_state
+from curator.fetch.policy import is_due as is_due
+
+__all__ = ["Fetcher", "decide_source_state", "is_due", "parse_feed"]
