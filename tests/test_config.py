@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from curator.config import DEFAULT_MAX_BYTES
+from curator.config import load_settings
+from curator.config import parse_duration
+from curator.config import parse_size
+from curator.config import parse_sources_document
+from curator.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parse(text: str) -> object:
+    return parse_sources_document(text, "sources.yaml", base_dir=Path("/srv/x"))
+
+
+def error_of(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    return info.value
+
+
+def test_shipped_sources_yaml_is_valid_and_enables_the_offline_sample() -> None:
+    settings = load_settings(REPO / "sources.yaml", env={})
+    enabled = [s for s in settings.sources if s.enabled]
+    assert [s.id for s in enabled] == ["sample"]
+    assert enabled[0].url.startswith("file:///")
+    assert Path(enabled[0].url.removeprefix("file://")).is_file()
+
+
+def test_defaults_apply_to_sources() -> None:
+    settings = parse_sources_document(
+        "defaults: {interval: 1h, fetch_articles: false}\n"
+        "sources:\n"
+        "  - id: a\n    url: https://example.com/a.xml\n"
+        "  - id: b\n    url: https://example.com/b.xml\n    interval: 5m\n",
+        "s.yaml",
+    )
+    a, b = settings.sources
+    assert a.interval == timedelta(hours=1) and a.fetch_articles is False
+    assert b.interval == timedelta(minutes=5)
+    assert a.name == "a" and a.outlet == "a"
+    assert settings.fetch.max_bytes == DEFAULT_MAX_BYTES
+
+
+def test_fetch_section_is_converted() -> None:
+    settings = parse_sources_document(
+        "fetch:\n  max_bytes: 2MB\n  timeout: 1.5s\n  per_host_delay: 250ms\n  concurrency: 4\n",
+        "s.yaml",
+    )
+    assert settings.fetch.max_bytes == 2_000_000
+    assert settings.fetch.timeout == timedelta(seconds=1.5)
+    assert settings.fetch.per_host_delay == timedelta(milliseconds=250)
+    assert settings.fetch.concurrency == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("sources:\n  - id: a\n    url: https://e.com/x\n    colour: red\n", 4, "unknown key 'colour'"),
+        (
+            "sources:\n  - id: a\n    url: https://e.com/x\n  - id: a\n    url: https://e.com/y\n",
+            4,
+            "duplicate id 'a' (first defined on line 2)",
+        ),
+        ("sources:\n  - id: a\n    url: ftp://e.com/x\n", 3, "scheme must be http"),
+        ("sources:\n  - id: a\n    url: 'https:///nohost'\n", 3, "no host"),
+        ("sources:\n  - id: a\n    url: https://e.com/x\n    interval: soon\n", 4, "not a duration"),
+        ("sources:\n  - id: Bad Id\n    url: https://e.com/x\n", 2, "must be a slug"),
+        ("sources:\n  - url: https://e.com/x\n", 2, "missing required key 'id'"),
+        ("fetch:\n  max_bytes: lots\n", 2, "not a size"),
+        ("fetch:\n  concurrency: 0\n", 2, "whole number"),
+        ("sources:\n  - id: a\n    url: https://e.com/x\n    enabled: maybe\n", 4, "true or false"),
+        ("sources: [\n  - id: a\n", 2, "invalid YAML"),
+        ("sources:\n  - id: a\n    id: b\n", 3, "duplicate key 'id'"),
+        ("weird: 1\n", 1, "unknown key 'weird'"),
+    ],
+)
+def test_validation_errors_name_file_line_and_field(text: str, line: int, needle: str) -> None:
+    error = error_of(text)
+    assert needle in str(error)
+    assert error.path == "sources.yaml"
+    assert error.line == line
+    assert str(error).startswith(f"sources.yaml:{line}: ")
+
+
+def test_relative_file_urls_resolve_against_the_sources_file() -> None:
+    settings = parse_sources_document(
+        "sources:\n  - id: s\n    url: file:samples/feed.xml\n", "s.yaml", base_dir=Path("/srv/x")
+    )
+    assert settings.sources[0].url == "file:///srv/x/samples/feed.xml"
+
+
+def test_env_and_explicit_arguments(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("sources: []\n")
+    env = {"CURATOR_SOURCES": str(path), "CURATOR_DATA_DIR": str(tmp_path / "d")}
+    settings = load_settings(env=env)
+    assert settings.sources_path == path
+    assert settings.database_url == f"sqlite:///{tmp_path / 'd' / 'curator.db'}"
+    explicit = load_settings(env=env, database_url="sqlite:///other.db")
+    assert explicit.database_url == "sqlite:///other.db"
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="sources file not found"):
+        load_settings(tmp_path / "nope.yaml", env={})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("30m", 1800), ("1h", 3600), ("500ms", 0.5), (15, 15), ("2d", 172800), ("10", 10)],
+)
+def test_parse_duration(value: object, expected: float) -> None:
+    assert parse_duration(value).total_seconds() == expected
+
+
+@pytest.mark.parametrize("value", ["", "-1s", "ten", True, "5 weeks"])
+def test_parse_duration_rejects(value: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("10MB", 10_000_000), ("1KiB", 1024), (512, 512), ("1.5kb", 1500)]
+)
+def test_parse_size(value: object, expected: int) -> None:
+    assert parse_size(value) == expected
