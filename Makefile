@@ -42,7 +42,9 @@ fmt: setup
 	$(VENV)/bin/ruff check --fix curator tests bench
 
 bench: setup
+	$(UV) sync --locked --group bench
 	$(VENV)/bin/python bench/fetch_farm.py
+	rm -f $(VENV)/.synced
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""When to fetch a source next, and what to remember about it: a pure decision.
+
+`decide_source_state` takes the previous `SourceState`, the `FeedFetch` that just
+happened and the time, and returns the new state. It does no I/O and reads no clock,
+so every rule below is a plain unit test, and the caller (core) stores the result.
+Keeping it apart from the HTTP client also keeps "what the server said" (client) apart
+from "what we do about it" (policy), as reader's update decider does.
+
+The rules:
+
+- Success (200 parsed, or 304): failures reset, validators (ETag / Last-Modified)
+  stored for the next conditional GET, next due after one interval. A 304 keeps the
+  previous validators when the server did not repeat them.
+- Error: exponential backoff, ``interval * 2**(failures - 1)`` capped at ``max_backoff``,
+  so a broken source is retried less and less often but never given up on.
+- Retry-After (429/503, or a host paused by one): next due no earlier than the server
+  asked, itself capped at ``max_backoff`` so a bogus header cannot stop polling.
+- 410 Gone: ``gone`` is set and polling stops; the source's entries are kept.
+- A permanent redirect (every hop 301/308) replaces the URL only after the same target
+  was seen on `REDIRECTS_TO_MOVE` successful fetches in a row: one misconfigured
+  response must not lose a source. A different target restarts the count, a successful
+  fetch without one clears it, and an error leaves it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
+
+from curator.model import FeedFetch
+from curator.model import FetchOutcome
+from curator.model import SourceState
+
+#: How many successful fetches in a row must be permanently redirected to the same URL
+#: before that URL replaces the source's URL.
+REDIRECTS_TO_MOVE = 3
+
+
+def decide_source_state(
+    previous: SourceState,
+    fetch: FeedFetch,
+    *,
+    now: datetime,
+    interval: timedelta,
+    max_backoff: timedelta,
+) -> SourceState:
+    """The source's state after `fetch`; see the module docstring for the rules."""
+    if fetch.source_id != previous.source_id:
+        raise ValueError(
+            f"fetch of source {fetch.source_id!r} applied to state of {previous.source_id!r}"
+        )
+    attempted = replace(previous, last_attempt_at=fetch.started_at or now)
+    if fetch.outcome is FetchOutcome.GONE:
+        return replace(attempted, gone=True, next_due_at=None)
+    if fetch.outcome is FetchOutcome.ERROR:
+        failures = previous.consecutive_failures + 1
+        delay = backoff(interval, failures, max_backoff)
+        if fetch.retry_after is not None:
+            delay = max(delay, min(fetch.retry_after, max_backoff))
+        return replace(
+            attempted,
+            consecutive_failures=failures,
+            last_error=fetch.error or "fetch failed",
+            last_error_at=now,
+            next_due_at=now + delay,
+        )
+    # OK or NOT_MODIFIED
+    if fetch.outcome is FetchOutcome.NOT_MODIFIED:
+        etag = fetch.etag or previous.etag
+        last_modified = fetch.last_modified or previous.last_modified
+    else:
+        etag, last_modified = fetch.etag, fetch.last_modified
+    url, redirect_url, redirect_count = _follow_redirect(previous, fetch.permanent_redirect_url)
+    delay = interval
+    if fetch.retry_after is not None:
+        delay = max(delay, min(fetch.retry_after, max_backoff))
+    return replace(
+        attempted,
+        url=url,
+        etag=etag,
+        last_modified=last_modified,
+        last_success_at=now,
+        last_error=None,  # last_error_at stays: when it last failed
+        consecutive_failures=0,
+        next_due_at=now + delay,
+        gone=False,
+        redirect_url=redirect_url,
+        redirect_count=redirect_count,
+    )
+
+
+def is_due(state: SourceState, now: datetime) -> bool:
+    """Whether the source should be fetched at `now` (never once it is gone)."""
+    if state.gone:
+        return False
+    return state.next_due_at is None or state.next_due_at <= now
+
+
+def backoff(interval: timedelta, failures: int, max_backoff: timedelta) -> timedelta:
+    """``interval * 2**(failures - 1)``, at most `max_backoff`."""
+    exponent = min(max(failures - 1, 0), 64)  # 2**64 intervals is past any cap
+    if interval.total_seconds() * 2.0**exponent >= max_backoff.total_seconds():
+        return max_backoff
+    factor: int = 2**exponent
+    return interval * factor
+
+
+def _follow_redirect(state: SourceState, target: str | None) -> tuple[str, str | None, int]:
+    """(url, redirect_url, redirect_count) after a successful fetch redirected to `target`."""
+    if target is None or target == state.url:
+        return state.url, None, 0
+    count = state.redirect_count + 1 if state.redirect_url == target else 1
+    if count >= REDIRECTS_TO_MOVE:
+        return target, None, 0
+    return state.url, target, count

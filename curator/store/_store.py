@@ -1,0 +1,601 @@
+"""The Store: every read and write of curator's database.
+
+Rows are mapped to :mod:`curator.model` values on the way out; nothing from
+SQLAlchemy leaves this module. Database errors are translated in one place,
+:meth:`Store._transaction` (and :meth:`Store._translate` for the few calls
+outside a transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from typing import Final
+
+import alembic.util.exc
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+from sqlalchemy import Row
+from sqlalchemy import bindparam
+from sqlalchemy import create_engine
+from sqlalchemy import event
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import StatementError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from curator.errors import NotFoundError
+from curator.errors import StoreError
+from curator.model import Entry
+from curator.model import EntryCounts
+from curator.model import FeedEntry
+from curator.model import FetchAttempt
+from curator.model import FetchOutcome
+from curator.model import Source
+from curator.model import SourceState
+from curator.store import tables
+from curator.store._migrations import alembic_config
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUSY_TIMEOUT: Final = timedelta(seconds=30)
+"""How long a SQLite writer waits for another one to finish before failing."""
+
+# Keys per "key IN (...)" query: under SQLite's default bound-parameter limit.
+_CHUNK: Final = 500
+# Any constant works: it only needs to be the same for every curator process.
+_MIGRATION_LOCK_KEY: Final = 0x637572_61746F72  # "curator"
+# An execution option read by the SQLite "begin" listener.
+_SQLITE_BEGIN: Final = "curator_sqlite_begin"
+
+_ENTRY_FIELDS: Final = (
+    "guid",
+    "link",
+    "title",
+    "author",
+    "summary",
+    "content",
+    "published_at",
+    "updated_at",
+    "content_hash",
+)
+_STATE_FIELDS: Final = (
+    "url",
+    "etag",
+    "last_modified",
+    "last_attempt_at",
+    "last_success_at",
+    "last_error",
+    "last_error_at",
+    "consecutive_failures",
+    "next_due_at",
+    "gone",
+    "redirect_url",
+    "redirect_count",
+)
+_CONFIG_FIELDS: Final = (
+    "name",
+    "outlet",
+    "configured_url",
+    "enabled",
+    "removed",
+    "interval_seconds",
+    "fetch_articles",
+    "tags",
+)
+
+
+class Store:
+    """curator's database: SQLite (a file) or PostgreSQL, by URL.
+
+    ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context
+    manager, or call :meth:`close`. Call :meth:`upgrade` once before use to
+    create or migrate the schema.
+    """
+
+    def __init__(self, url: str, *, busy_timeout: timedelta = DEFAULT_BUSY_TIMEOUT) -> None:
+        with self._translate(f"invalid database URL {url!r}"):
+            parsed = make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported database {backend!r} (use sqlite:/// or postgresql://)")
+        self.url = parsed.render_as_string(hide_password=True)
+        """The database URL, without its password (for messages)."""
+        self._busy_timeout_ms = int(busy_timeout.total_seconds() * 1000)
+        if backend == "sqlite":
+            _make_parent_folder(parsed)
+            kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        else:
+            kwargs = {"pool_pre_ping": True}
+        with self._translate("could not create the database engine"):
+            self._engine: Engine = create_engine(parsed, **kwargs)
+        if backend == "sqlite":
+            event.listen(self._engine, "connect", self._on_sqlite_connect)
+            event.listen(self._engine, "begin", _on_sqlite_begin)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every pooled connection. The Store must not be used afterwards."""
+        with self._translate("could not close the database"):
+            self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    # -- schema ----------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision. Idempotent.
+
+        Runs in one transaction; concurrent upgrades wait for each other.
+        """
+        with self._transaction("could not upgrade the database schema", write=True) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
+            command.upgrade(alembic_config(conn), "head")
+
+    def current_revision(self) -> str | None:
+        """The schema revision of the database; None when it was never upgraded."""
+        with self._transaction("could not read the schema revision") as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # -- sources ---------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source], *, now: datetime) -> None:
+        """Make the stored sources match the configured ones (sources.yaml).
+
+        New sources are added, with their configured URL as the URL to fetch.
+        When a source's configured URL changed, its fetch state (URL, validators,
+        redirect tracking, failures, gone) is reset to start afresh from the new
+        URL. Sources no longer configured are kept with their entries, marked
+        removed and disabled.
+        """
+        _require_aware(now)
+        seen: set[str] = set()
+        for source in sources:
+            if source.id in seen:
+                raise ValueError(f"duplicate source id {source.id!r}")
+            seen.add(source.id)
+        t = tables.sources
+        with self._transaction("could not save the sources", write=True) as conn:
+            stored = {
+                row.id: row
+                for row in conn.execute(select(t.c.id, *(t.c[name] for name in _CONFIG_FIELDS)))
+            }
+            for source in sources:
+                config = _config_values(source)
+                row = stored.get(source.id)
+                if row is None:
+                    values = {
+                        "id": source.id,
+                        **config,
+                        **_state_values(SourceState(source_id=source.id, url=source.url)),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    stmt = _upsert(conn, t).values(values)
+                    conn.execute(
+                        stmt.on_conflict_do_update(
+                            index_elements=[t.c.id], set_={**config, "updated_at": now}
+                        )
+                    )
+                    log.info("source %s added", source.id)
+                    continue
+                if all(getattr(row, name) == value for name, value in config.items()):
+                    continue
+                changes: dict[str, Any] = {**config, "updated_at": now}
+                if row.configured_url != source.url:
+                    log.info("source %s: URL changed to %s, state reset", source.id, source.url)
+                    changes.update(_reset_state_values(source.url))
+                conn.execute(update(t).where(t.c.id == source.id).values(changes))
+            gone = [id_ for id_, row in stored.items() if id_ not in seen and not row.removed]
+            for chunk in _chunks(gone):
+                conn.execute(
+                    update(t)
+                    .where(t.c.id.in_(chunk))
+                    .values(removed=True, enabled=False, updated_at=now)
+                )
+            if gone:
+                log.info("sources removed from the configuration: %s", ", ".join(gone))
+
+    def list_sources(self, *, include_removed: bool = False) -> list[Source]:
+        """The stored source configurations, by id (``line`` is not stored)."""
+        t = tables.sources
+        query = select(t.c.id, *(t.c[name] for name in _CONFIG_FIELDS)).order_by(t.c.id)
+        if not include_removed:
+            query = query.where(t.c.removed == false())
+        with self._transaction("could not read the sources") as conn:
+            return [_source_from_row(row) for row in conn.execute(query)]
+
+    def get_source_state(self, source_id: str) -> SourceState:
+        """The fetch state of one source. NotFoundError if there is no such source."""
+        t = tables.sources
+        query = select(*(t.c[name] for name in ("id", *_STATE_FIELDS))).where(t.c.id == source_id)
+        with self._transaction("could not read the source state") as conn:
+            row = conn.execute(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
+        return _state_from_row(row)
+
+    def list_source_states(self) -> list[SourceState]:
+        """The fetch state of every stored source (removed ones included), by id."""
+        t = tables.sources
+        query = select(*(t.c[name] for name in ("id", *_STATE_FIELDS))).order_by(t.c.id)
+        with self._transaction("could not read the source states") as conn:
+            return [_state_from_row(row) for row in conn.execute(query)]
+
+    # -- fetching --------------------------------------------------------------
+
+    def apply_fetch(
+        self,
+        state: SourceState,
+        attempt: FetchAttempt,
+        entries: Sequence[FeedEntry],
+        *,
+        now: datetime,
+    ) -> EntryCounts:
+        """Store the result of fetching one source, in one transaction.
+
+        Entries are upserted by (source, key): new ones are inserted; stored ones
+        whose ``content_hash`` differs are updated; the rest only get
+        ``last_seen_at = now``. Entries repeating a key already in ``entries``
+        are ignored (the first one wins). The attempt is recorded with the
+        counts (its ``new``/``updated`` are ignored) and ``state`` replaces the
+        source's state. Either all of it is stored or none of it is.
+        """
+        _require_aware(now)
+        if attempt.source_id != state.source_id:
+            raise ValueError(
+                f"attempt is for source {attempt.source_id!r}, state for {state.source_id!r}"
+            )
+        source_id = state.source_id
+        t = tables.sources
+        with self._transaction(f"could not store the fetch of {source_id}", write=True) as conn:
+            done = conn.execute(
+                update(t)
+                .where(t.c.id == source_id)
+                .values({**_state_values(state), "updated_at": now})
+            )
+            if done.rowcount == 0:
+                raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
+            counts = _upsert_entries(conn, source_id, entries, now)
+            attempt = replace(attempt, new=counts.new, updated=counts.updated)
+            conn.execute(insert(tables.fetch_attempts).values(_attempt_values(attempt)))
+        return counts
+
+    def list_attempts(self, source_id: str, *, limit: int = 20) -> list[FetchAttempt]:
+        """The latest fetch attempts of a source, newest first."""
+        a = tables.fetch_attempts
+        query = (
+            select(a)
+            .where(a.c.source_id == source_id)
+            .order_by(a.c.started_at.desc(), a.c.id.desc())
+            .limit(limit)
+        )
+        with self._transaction("could not read the fetch attempts") as conn:
+            return [_attempt_from_row(row) for row in conn.execute(query)]
+
+    # -- entries ---------------------------------------------------------------
+
+    def count_entries(self, source_id: str | None = None) -> int:
+        """How many entries are stored, in all or for one source (0 if unknown)."""
+        e = tables.entries
+        query = select(func.count()).select_from(e)
+        if source_id is not None:
+            query = query.where(e.c.source_id == source_id)
+        with self._transaction("could not count the entries") as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def entry_counts_by_source(self) -> dict[str, int]:
+        """Entries per source, for every stored source (0 when it has none)."""
+        s, e = tables.sources, tables.entries
+        query = (
+            select(s.c.id, func.count(e.c.id))
+            .select_from(s.outerjoin(e, e.c.source_id == s.c.id))
+            .group_by(s.c.id)
+            .order_by(s.c.id)
+        )
+        with self._transaction("could not count the entries") as conn:
+            return {id_: int(count) for id_, count in conn.execute(query)}
+
+    def list_entries(self, *, source_id: str | None = None, limit: int = 100) -> list[Entry]:
+        """Stored entries, newest first.
+
+        Newest means first seen most recently; among entries first seen by the
+        same fetch, the most recently published comes first.
+        """
+        e = tables.entries
+        query = (
+            select(e)
+            .order_by(e.c.first_seen_at.desc(), e.c.published_at.desc().nulls_last(), e.c.id.asc())
+            .limit(limit)
+        )
+        if source_id is not None:
+            query = query.where(e.c.source_id == source_id)
+        with self._transaction("could not read the entries") as conn:
+            return [_entry_from_row(row) for row in conn.execute(query)]
+
+    def get_entry(self, entry_id: int) -> Entry:
+        """One entry by id. NotFoundError if there is none."""
+        e = tables.entries
+        with self._transaction("could not read the entry") as conn:
+            row = conn.execute(select(e).where(e.c.id == entry_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no entry with id {entry_id}", object_id=str(entry_id))
+        return _entry_from_row(row)
+
+    # -- the choke point -------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[Connection]:
+        """A connection in a transaction, committed on success, rolled back on error.
+
+        Every database error raised inside becomes a StoreError whose message
+        starts with ``action``. On SQLite, ``write`` takes the write lock at the
+        start (BEGIN IMMEDIATE), so that a read-then-write never fails with
+        "database is locked" halfway through.
+        """
+        with self._translate(f"{action}: cannot connect to the database {self.url}"):
+            conn = self._engine.connect()
+        with self._translate(action), conn:
+            if write:
+                conn = conn.execution_options(**{_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        """Turn SQLAlchemy, DBAPI and Alembic errors into StoreError."""
+        try:
+            yield
+        except (SQLAlchemyError, sqlite3.Error, alembic.util.exc.CommandError) as e:
+            reason = _describe(e)
+            if "no such table" in reason or reason.startswith("UndefinedTable"):
+                reason += " (the database schema is missing: run `curator db upgrade`)"
+            raise StoreError(f"{action}: {reason}") from e
+        except OSError as e:
+            raise StoreError(f"{action}: {e}") from e
+
+    # -- SQLite connection setup -----------------------------------------------
+
+    def _on_sqlite_connect(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN (the sqlite3 module's own
+        # implicit transactions start late and cannot be made IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN"))
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise StoreError(f"naive datetime refused (use an aware UTC datetime): now={now!r}")
+
+
+def _make_parent_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"cannot create the folder of the database {database}: {e}") from e
+
+
+def _describe(e: BaseException) -> str:
+    """A one-line reason for a database error, without the SQL and parameters."""
+    if isinstance(e, StatementError) and e.orig is not None:
+        # A DBAPI error, or one raised while binding parameters (a naive datetime).
+        lines = str(e.orig).strip().splitlines()
+        reason = lines[0] if lines else ""
+        return f"{type(e.orig).__name__}: {reason}" if reason else type(e.orig).__name__
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _upsert(conn: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT, for the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert_entries(
+    conn: Connection, source_id: str, entries: Sequence[FeedEntry], now: datetime
+) -> EntryCounts:
+    e = tables.entries
+    unique: dict[str, FeedEntry] = {}
+    for entry in entries:
+        unique.setdefault(entry.key, entry)
+    stored: dict[str, str] = {}
+    for chunk in _chunks(list(unique)):
+        query = select(e.c.key, e.c.content_hash).where(
+            e.c.source_id == source_id, e.c.key.in_(chunk)
+        )
+        stored.update((key, content_hash) for key, content_hash in conn.execute(query))
+
+    new = [entry for key, entry in unique.items() if key not in stored]
+    changed = [
+        entry
+        for key, entry in unique.items()
+        if key in stored and stored[key] != entry.content_hash
+    ]
+    same = [key for key, entry in unique.items() if stored.get(key) == entry.content_hash]
+
+    if new:
+        # ON CONFLICT: another writer may have inserted the same entry meanwhile.
+        stmt = _upsert(conn, e)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[e.c.source_id, e.c.key],
+            set_={name: stmt.excluded[name] for name in (*_ENTRY_FIELDS, "last_seen_at")},
+        )
+        rows = [
+            {
+                "source_id": source_id,
+                "key": entry.key,
+                **_entry_values(entry),
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+            for entry in new
+        ]
+        conn.execute(stmt, rows)
+    if changed:
+        stmt_update = (
+            update(e)
+            .where(e.c.source_id == bindparam("b_source_id"), e.c.key == bindparam("b_key"))
+            .values({name: bindparam(f"b_{name}") for name in (*_ENTRY_FIELDS, "last_seen_at")})
+        )
+        params = [
+            {
+                "b_source_id": source_id,
+                "b_key": entry.key,
+                "b_last_seen_at": now,
+                **{f"b_{name}": value for name, value in _entry_values(entry).items()},
+            }
+            for entry in changed
+        ]
+        conn.execute(stmt_update, params)
+    for chunk in _chunks(same):
+        conn.execute(
+            update(e).where(e.c.source_id == source_id, e.c.key.in_(chunk)).values(last_seen_at=now)
+        )
+    return EntryCounts(new=len(new), updated=len(changed), unchanged=len(same))
+
+
+# -- rows <-> model --------------------------------------------------------------
+
+
+def _config_values(source: Source) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "outlet": source.outlet,
+        "configured_url": source.url,
+        "enabled": source.enabled,
+        "removed": False,
+        "interval_seconds": round(source.interval.total_seconds()),
+        "fetch_articles": source.fetch_articles,
+        "tags": list(source.tags),
+    }
+
+
+def _source_from_row(row: Row[Any]) -> Source:
+    return Source(
+        id=row.id,
+        url=row.configured_url,
+        name=row.name,
+        outlet=row.outlet,
+        enabled=row.enabled,
+        interval=timedelta(seconds=row.interval_seconds),
+        fetch_articles=row.fetch_articles,
+        tags=tuple(row.tags),
+    )
+
+
+def _state_values(state: SourceState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in _STATE_FIELDS}
+
+
+def _reset_state_values(url: str) -> dict[str, Any]:
+    """The state of a source whose configured URL changed: everything but history."""
+    return {
+        "url": url,
+        "etag": None,
+        "last_modified": None,
+        "consecutive_failures": 0,
+        "next_due_at": None,
+        "gone": False,
+        "redirect_url": None,
+        "redirect_count": 0,
+    }
+
+
+def _state_from_row(row: Row[Any]) -> SourceState:
+    return SourceState(source_id=row.id, **{name: getattr(row, name) for name in _STATE_FIELDS})
+
+
+def _entry_values(entry: FeedEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+
+
+def _entry_from_row(row: Row[Any]) -> Entry:
+    return Entry(
+        id=row.id,
+        source_id=row.source_id,
+        key=row.key,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
+        **{name: getattr(row, name) for name in _ENTRY_FIELDS},
+    )
+
+
+def _attempt_values(attempt: FetchAttempt) -> dict[str, Any]:
+    return {
+        "source_id": attempt.source_id,
+        "started_at": attempt.started_at,
+        "duration_ms": round(attempt.duration.total_seconds() * 1000),
+        "outcome": attempt.outcome.value,
+        "http_status": attempt.http_status,
+        "error": attempt.error,
+        "new": attempt.new,
+        "updated": attempt.updated,
+    }
+
+
+def _attempt_from_row(row: Row[Any]) -> FetchAttempt:
+    return FetchAttempt(
+        source_id=row.source_id,
+        started_at=row.started_at,
+        duration=timedelta(milliseconds=row.duration_ms),
+        outcome=FetchOutcome(row.outcome),
+        http_status=row.http_status,
+        error=row.error,
+        new=row.new,
+        updated=row.updated,
+    )

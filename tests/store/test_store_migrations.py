@@ -1,0 +1,69 @@
+"""Migrations: empty → head, idempotent upgrade, schema == tables.metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy import create_engine
+from sqlalchemy import inspect
+
+from curator.errors import StoreError
+from curator.store import Store
+from curator.store import tables
+from curator.store._migrations import alembic_config
+from curator.store._migrations import head_revision
+
+
+@pytest.fixture
+def connection(database_url: str) -> Iterator[Connection]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def test_head_is_0001() -> None:
+    assert head_revision() == "0001"
+
+
+def test_upgrade_from_empty(empty_store: Store, connection: Connection) -> None:
+    assert empty_store.current_revision() is None
+    empty_store.upgrade()
+    assert empty_store.current_revision() == head_revision()
+    names = set(inspect(connection).get_table_names())
+    assert names == {"alembic_version", *tables.metadata.tables}
+
+
+def test_upgrade_twice_is_a_noop(empty_store: Store, connection: Connection) -> None:
+    empty_store.upgrade()
+    empty_store.upgrade()
+    assert empty_store.current_revision() == head_revision()
+    assert empty_store.count_entries() == 0
+
+
+def test_migrated_schema_matches_metadata(store: Store, connection: Connection) -> None:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    assert compare_metadata(context, tables.metadata) == []
+
+
+def test_downgrade_to_base_and_up_again(store: Store, connection: Connection) -> None:
+    with connection.begin():
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    assert store.current_revision() is None
+    store.upgrade()
+    assert store.current_revision() == head_revision()
+
+
+def test_unknown_revision_is_a_store_error(store: Store, connection: Connection) -> None:
+    with connection.begin():
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match="could not upgrade the database schema: .*9999"):
+        store.upgrade()
