@@ -213,7 +213,12 @@ class Fetcher:
 
     async def _download(self, request: FeedRequest, progress: _Progress) -> _Download | FeedFetch:
         assert self._slots is not None
-        scheme = urlsplit(request.url).scheme.lower()
+        try:
+            parts = urlsplit(request.url)
+            port = parts.port
+        except ValueError as e:
+            raise FetchError(f"invalid URL {request.url}: {e}", url=request.url) from e
+        scheme = parts.scheme.lower()
         if scheme == "file":
             client = await self._slots.get()
             try:
@@ -223,7 +228,9 @@ class Fetcher:
                 self._slots.put_nowait(client)
         if scheme not in ("http", "https"):
             raise FetchError(f"unsupported URL scheme {scheme!r}", url=request.url)
-        key = _host_key(request.url)
+        if not parts.hostname:
+            raise FetchError(f"invalid URL {request.url}: no host", url=request.url)
+        key = _host_key(parts.hostname, port, scheme)
         host = self._host(key)
         loop = asyncio.get_running_loop()
         async with host.semaphore:
@@ -246,7 +253,7 @@ class Fetcher:
             finally:
                 self._slots.put_nowait(client)
         if download.retry_after and download.retry_after > timedelta(0):
-            paused = self._host(_host_key(download.final_url))
+            paused = self._host(_url_host_key(download.final_url))
             paused.paused_until = max(
                 paused.paused_until, loop.time() + download.retry_after.total_seconds()
             )
@@ -511,15 +518,20 @@ async def _read_file(request: FeedRequest, cap: int) -> _Download:
     return await asyncio.to_thread(read)
 
 
-def _host_key(url: str) -> str:
+def _host_key(hostname: str, port: int | None, scheme: str) -> str:
+    """Politeness limits apply per ``host:port``."""
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    return f"{hostname.lower()}:{port}"
+
+
+def _url_host_key(url: str) -> str:
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError:
         port = None
-    if port is None:
-        port = 443 if parts.scheme.lower() == "https" else 80
-    return f"{(parts.hostname or '').lower()}:{port}"
+    return _host_key(parts.hostname or "", port, parts.scheme.lower())
 
 
 async def _discard_body(response: httpx.Response) -> None:

@@ -222,3 +222,35 @@ def unused_port() -> int:
         sock.bind((HOST, 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+class Unresponsive:
+    """A port that accepts no connection: its backlog is full, so SYNs are dropped."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0), backlog=0)
+        self.port = self._listener.getsockname()[1]
+        self.base_url = f"http://{HOST}:{self.port}"
+        self._fillers: list[socket.socket] = []
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def __enter__(self) -> Self:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex((HOST, self.port))
+            self._fillers.append(filler)
+        time.sleep(0.05)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for filler in self._fillers:
+            filler.close()
+        self._listener.close()

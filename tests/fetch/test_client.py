@@ -26,6 +26,7 @@ from .servers import FeedServer
 from .servers import RawServer
 from .servers import Reply
 from .servers import Seen
+from .servers import Unresponsive
 from .servers import drip
 from .servers import reset
 from .servers import rss
@@ -348,6 +349,33 @@ def test_connection_refused() -> None:
     result = fetch(f"http://127.0.0.1:{unused_port()}/feed.xml")
     assert result.outcome is FetchOutcome.ERROR
     assert result.error == "connection refused by 127.0.0.1"
+
+
+def test_connect_timeout() -> None:
+    with Unresponsive() as server:
+        started = time.monotonic()
+        result = fetch(server.url("/feed.xml"), connect_timeout=timedelta(seconds=0.5))
+        elapsed = time.monotonic() - started
+    assert result.outcome is FetchOutcome.ERROR
+    assert result.error == "connecting to 127.0.0.1 timed out after 0.5s"
+    assert elapsed < 2.0
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://[::1/feed.xml", "invalid URL http://[::1/feed.xml: Invalid IPv6 URL"),
+        (
+            "http://127.0.0.1:99999/x",
+            "invalid URL http://127.0.0.1:99999/x: Port out of range 0-65535",
+        ),
+        ("http:///feed.xml", "invalid URL http:///feed.xml: no host"),
+    ],
+)
+def test_invalid_urls(url: str, error: str) -> None:
+    result = fetch(url)
+    assert result.outcome is FetchOutcome.ERROR
+    assert result.error == error
 
 
 def test_unsupported_scheme() -> None:

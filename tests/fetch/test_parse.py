@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import resource
 import sys
@@ -232,17 +233,19 @@ def test_duplicate_guids() -> None:
 
 
 def test_same_key_different_content_is_disambiguated() -> None:
-    body = b"""<rss version="2.0"><channel><title>T</title>
-    <item><title>Take 1</title><link>https://s.example/a</link><guid>k</guid></item>
-    <item><title>Take 2</title><link>https://s.example/a</link><guid>k</guid></item>
-    <item><title>Take 1</title><link>https://s.example/a</link><guid>k</guid></item>
-    </channel></rss>"""
-    feed = parse_feed(body, url=URL)
-    titles = [e.title for e in feed.entries]
-    keys = [e.key for e in feed.entries]
-    assert titles == ["Take 1", "Take 2"]
-    assert keys[1] == keys[0] + "#2"
-    assert keys[0].startswith("h:")
+    item = "<item><title>T</title><link>https://s.example/a</link><guid>k</guid>{}</item>"
+    body = '<rss version="2.0"><channel><title>T</title>{}</channel></rss>'.format(
+        item.format("<description>one</description>")
+        + item.format("<description>two</description>")
+        + item.format("<description>one</description>")
+    )
+    feed = parse_feed(body.encode(), url=URL)
+    assert [e.summary for e in feed.entries] == ["one", "two"]
+    first, second = (e.key for e in feed.entries)
+    assert first.startswith("h:")
+    assert second == first + "#2"
+    again = parse_feed(body.encode(), url=URL)
+    assert [e.key for e in again.entries] == [first, second]
 
 
 def test_empty_guids_fall_back_to_link_then_hash() -> None:
@@ -261,7 +264,9 @@ def test_same_link_different_titles() -> None:
     assert len(set(keys)) == 3
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir() if "laughs" not in p.name))
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in DATA.iterdir() if p.suffix != ".html" and "laughs" not in p.name)
+)
 def test_identity_is_stable(name: str) -> None:
     try:
         first = parse(name)
@@ -300,7 +305,7 @@ def test_generated_farm_feed_matches_feedparser() -> None:
         pytest.skip(f"needs ../shared ({farm} is absent)")
     sys.path.insert(0, str(farm))
     try:
-        import feed_farm
+        feed_farm = importlib.import_module("feed_farm")
     finally:
         sys.path.remove(str(farm))
     body = feed_farm.make_feed(7, 20, 0, "http://127.0.0.1:8765")
