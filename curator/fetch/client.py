@@ -32,7 +32,8 @@ Design notes:
   for limits is not counted.
 - Parsing is CPU work: it runs in a process pool (started on first use) so it neither
   blocks the event loop nor stays on one core. Limits are released before parsing.
-  ``parse_workers=0`` parses in a thread instead (tests, small runs).
+  ``parse_workers=0`` parses in a thread instead (tests, small runs). Workers start
+  with forkserver (see `_process_context`): scripts need a ``__main__`` guard.
 """
 
 from __future__ import annotations
@@ -207,7 +208,10 @@ class Fetcher:
             return self._failed(request, progress, self._describe_error(e, progress))
         except Exception as e:  # a bug must not stop the other sources
             logger.debug("unexpected error fetching %s", request.url, exc_info=True)
-            return self._failed(request, progress, f"unexpected error: {type(e).__name__}: {e}")
+            message = _last_message([e])
+            return self._failed(
+                request, progress, f"unexpected error: {type(e).__name__}: {message}"
+            )
 
     # --- limits -----------------------------------------------------------------------
 
@@ -478,10 +482,11 @@ class Fetcher:
 def _process_context() -> multiprocessing.context.BaseContext:
     """The start method of parser processes: forkserver, preloading the parser.
 
-    Not fork: forking a process that runs threads (the resolver's) can deadlock. The
-    forkserver imports the parser once and forks workers from it, so they start fast.
-    Preloading only the parser (not the default ``__main__``) also means a script that
-    lacks an ``if __name__ == "__main__"`` guard is not run again in each worker.
+    Not fork: forking a process that runs threads (the resolver's) can deadlock, and
+    Python 3.12+ warns about it. The forkserver imports the parser once and forks workers
+    from it, so they start fast. As with spawn, each worker imports the main script as
+    ``__mp_main__``: a script run by path needs its ``if __name__ == "__main__"`` guard
+    (``python -m curator`` and the ``curator`` command are fine).
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([parse_feed.__module__])
@@ -586,11 +591,11 @@ def _exception_chain(exc: BaseException) -> Iterable[BaseException]:
 
 
 def _last_message(chain: list[BaseException]) -> str:
-    """The most specific non-empty message of an exception chain."""
+    """The most specific non-empty message of an exception chain, first line only."""
     for link in reversed(chain):
         text = str(link).strip()
         if text:
-            return text.splitlines()[0]
+            return text.splitlines()[0].strip()
     return type(chain[0]).__name__
 
 

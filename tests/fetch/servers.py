@@ -46,6 +46,7 @@ class Seen:
 
     path: str
     headers: dict[str, str]
+    peer: tuple[str, int] = ("", 0)  # the client's address: one per connection
 
 
 @dataclass
@@ -59,6 +60,13 @@ class Reply:
 Route = Reply | Callable[[Seen], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that give up early (timeouts, cancelled fetches) are expected
+
+
 class FeedServer:
     """``with FeedServer({"/feed.xml": Reply(body=rss())}) as server: server.url("/feed.xml")``."""
 
@@ -68,8 +76,7 @@ class FeedServer:
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((HOST, 0), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer((HOST, 0), self._handler_class())
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://{HOST}:{self.port}"
         self._thread = threading.Thread(
@@ -125,7 +132,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
-                seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                seen = Seen(self.path, headers, self.client_address[:2])
                 reply = server._answer(seen)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
