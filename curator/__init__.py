@@ -7,27 +7,27 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from curator.core import Curator as Curator
     from curator.core import make_curator as make_curator
 
-from curator.config import Settings as Settings  # noqa: E402
-from curator.config import load_settings as load_settings  # noqa: E402
-from curator.errors import ConfigError as ConfigError  # noqa: E402
-from curator.errors import CuratorError as CuratorError  # noqa: E402
-from curator.errors import FetchError as FetchError  # noqa: E402
-from curator.errors import NotFoundError as NotFoundError  # noqa: E402
-from curator.errors import SourceError as SourceError  # noqa: E402
-from curator.errors import StoreError as StoreError  # noqa: E402
-from curator.model import Entry as Entry  # noqa: E402
-from curator.model import EntryCounts as EntryCounts  # noqa: E402
-from curator.model import FetchOutcome as FetchOutcome  # noqa: E402
-from curator.model import Source as Source  # noqa: E402
-from curator.model import SourceReport as SourceReport  # noqa: E402
-from curator.model import SourceStatus as SourceStatus  # noqa: E402
+from curator.config import Settings as Settings
+from curator.config import load_settings as load_settings
+from curator.errors import ConfigError as ConfigError
+from curator.errors import CuratorError as CuratorError
+from curator.errors import FetchError as FetchError
+from curator.errors import NotFoundError as NotFoundError
+from curator.errors import SourceError as SourceError
+from curator.errors import StoreError as StoreError
+from curator.model import Entry as Entry
+from curator.model import EntryCounts as EntryCounts
+from curator.model import FetchOutcome as FetchOutcome
+from curator.model import Source as Source
+from curator.model import SourceReport as SourceReport
+from curator.model import SourceStatus as SourceStatus
 
 __all__ = [
     "ConfigError",

@@ -280,8 +280,15 @@ def status(
             )
         return
     table = Table(title="sources")
-    for column in ("source", "enabled", "entries", "last success", "failures", "next due",
-                   "last error"):
+    for column in (
+        "source",
+        "enabled",
+        "entries",
+        "last success",
+        "failures",
+        "next due",
+        "last error",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(

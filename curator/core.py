@@ -218,4 +218,3 @@ def make_curator(
         settings = load_settings(sources_path, database_url=database_url, data_dir=data_dir)
     store = Store(settings.database_url)
     return Curator(settings, store, clock=clock, parse_workers=parse_workers)
-

@@ -132,7 +132,7 @@ def append_sources_to_yaml(text: str, items: str) -> str:
 def export_opml(sources: Iterable[Source], *, title: str, now: datetime) -> str:
     """An OPML 2.0 subscription list of the given sources."""
     body = "\n".join(
-        f"    <outline type=\"rss\" text={quoteattr(s.name)} title={quoteattr(s.name)} "
+        f'    <outline type="rss" text={quoteattr(s.name)} title={quoteattr(s.name)} '
         f"xmlUrl={quoteattr(s.url)}/>"
         for s in sources
     )

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
-import pgserver  # noqa: E402
+import pgserver
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -62,7 +62,11 @@ def test_fetch_section_is_converted() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "needle"),
     [
-        ("sources:\n  - id: a\n    url: https://e.com/x\n    colour: red\n", 4, "unknown key 'colour'"),
+        (
+            "sources:\n  - id: a\n    url: https://e.com/x\n    colour: red\n",
+            4,
+            "unknown key 'colour'",
+        ),
         (
             "sources:\n  - id: a\n    url: https://e.com/x\n  - id: a\n    url: https://e.com/y\n",
             4,
@@ -70,7 +74,11 @@ def test_fetch_section_is_converted() -> None:
         ),
         ("sources:\n  - id: a\n    url: ftp://e.com/x\n", 3, "scheme must be http"),
         ("sources:\n  - id: a\n    url: 'https:///nohost'\n", 3, "no host"),
-        ("sources:\n  - id: a\n    url: https://e.com/x\n    interval: soon\n", 4, "not a duration"),
+        (
+            "sources:\n  - id: a\n    url: https://e.com/x\n    interval: soon\n",
+            4,
+            "not a duration",
+        ),
         ("sources:\n  - id: Bad Id\n    url: https://e.com/x\n", 2, "must be a slug"),
         ("sources:\n  - url: https://e.com/x\n", 2, "missing required key 'id'"),
         ("fetch:\n  max_bytes: lots\n", 2, "not a size"),

@@ -66,12 +66,32 @@ def start(base: Path) -> str:
     options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
     _run_as(
         user,
-        [str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-l", str(base / "log"),
-         "-w", "start"],
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
     )
     (base / "port").write_text(str(port))
-    _run_as(user, [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "curator",
-                   "curator_test"])
+    _run_as(
+        user,
+        [
+            str(bindir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "curator",
+            "curator_test",
+        ],
+    )
     return f"postgresql+psycopg://curator@127.0.0.1:{port}/curator_test"
 
 
