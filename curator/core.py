@@ -116,7 +116,11 @@ class Curator:
         async with Fetcher(self.settings.fetch, parse_workers=self._parse_workers) as fetcher:
             async for fetched in fetcher.fetch_feeds(requests):
                 source = by_id[fetched.source_id]
-                report = self._store_fetch(source, states[source.id], fetched)
+                # The write runs in a thread so the other fetches go on meanwhile;
+                # awaiting it keeps one writer and one transaction per source.
+                report = await asyncio.to_thread(
+                    self._store_fetch, source, states[source.id], fetched
+                )
                 reports.append(report)
                 if on_report is not None:
                     on_report(report)

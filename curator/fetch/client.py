@@ -32,8 +32,9 @@ Design notes:
   for limits is not counted.
 - Parsing is CPU work: it runs in a process pool (started on first use) so it neither
   blocks the event loop nor stays on one core. Limits are released before parsing.
-  ``parse_workers=0`` parses in a thread instead (tests, small runs). Workers start
-  with forkserver (see `_process_context`): scripts need a ``__main__`` guard.
+  ``parse_workers=0`` parses in a thread instead (tests, small runs). The pool starts
+  with the Fetcher, by fork when no other thread runs, else by forkserver (see
+  `_start_pool`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import multiprocessing
 import os
 import socket
 import ssl
+import threading
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Iterable
@@ -69,6 +71,8 @@ from curator.errors import FeedParseError
 from curator.errors import FetchError
 from curator.errors import ResponseTooLargeError
 from curator.fetch.parse import parse_feed
+from curator.fetch.transport import PacedBackend
+from curator.fetch.transport import make_transport
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchOutcome
@@ -134,7 +138,7 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._clients: list[httpx.AsyncClient] = []
         self._slots: asyncio.LifoQueue[httpx.AsyncClient] | None = None
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: asyncio.Future[ProcessPoolExecutor] | None = None
 
     async def __aenter__(self) -> Self:
         if self._slots is not None:
@@ -147,17 +151,19 @@ class Fetcher:
         )
         limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
         headers = {"User-Agent": self._settings.user_agent}
+        backend = PacedBackend()  # shared: connect pacing holds across clients
         self._clients = [
             httpx.AsyncClient(
-                verify=ssl_context,
+                transport=make_transport(ssl_context=ssl_context, limits=limits, backend=backend),
                 timeout=timeout,
-                limits=limits,
                 headers=headers,
                 follow_redirects=False,
                 trust_env=False,
             )
             for _ in range(math.ceil(concurrency / per_client))
         ]
+        if self._parse_workers > 0:
+            self._pool = _pool_future(self._parse_workers)
         self._slots = asyncio.LifoQueue()
         for index in range(concurrency):
             self._slots.put_nowait(self._clients[index // per_client])
@@ -171,11 +177,12 @@ class Fetcher:
     ) -> None:
         self._slots = None
         clients, self._clients = self._clients, []
-        pool, self._pool = self._pool, None
+        future, self._pool = self._pool, None
         try:
             await asyncio.gather(*(client.aclose() for client in clients))
         finally:
-            if pool is not None:
+            if future is not None:
+                pool = await future
                 await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     async def fetch_feeds(self, requests: Iterable[FeedRequest]) -> AsyncIterator[FeedFetch]:
@@ -414,14 +421,14 @@ class Fetcher:
         job = functools.partial(parse_feed, body, url=url, content_type=ctype)
         if self._parse_workers == 0:
             return await asyncio.to_thread(job)
-        if self._pool is None:
-            context = _process_context()
-            self._pool = ProcessPoolExecutor(self._parse_workers, mp_context=context)
-        pool = self._pool
+        if self._pool is None:  # the last one broke
+            self._pool = _pool_future(self._parse_workers)
+        future = self._pool
+        pool = await asyncio.shield(future)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
         except BrokenProcessPool as e:
-            if self._pool is pool:  # start a new pool for the next parse
+            if self._pool is future:  # start a new pool for the next parse
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise FeedParseError("the feed parser process died", url=url) from e
@@ -479,18 +486,37 @@ class Fetcher:
 # --- helpers --------------------------------------------------------------------------
 
 
-def _process_context() -> multiprocessing.context.BaseContext:
-    """The start method of parser processes: forkserver, preloading the parser.
+def _pool_future(workers: int) -> asyncio.Future[ProcessPoolExecutor]:
+    """A parse pool: started now when it can be forked, else in the background."""
+    if threading.active_count() == 1:
+        future: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
+        future.set_result(_start_pool(workers))
+        return future
+    # The forkserver takes a while to start: let the fetches begin meanwhile.
+    return asyncio.ensure_future(asyncio.to_thread(_start_pool, workers))
 
-    Not fork: forking a process that runs threads (the resolver's) can deadlock, and
-    Python 3.12+ warns about it. The forkserver imports the parser once and forks workers
-    from it, so they start fast. As with spawn, each worker imports the main script as
-    ``__mp_main__``: a script run by path needs its ``if __name__ == "__main__"`` guard
-    (``python -m curator`` and the ``curator`` command are fine).
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for parse_feed, its workers already started.
+
+    Start method: fork when this process has no other thread, else forkserver.
+    Forking is near-instant and the workers inherit the imported parser, but
+    forking a process that runs threads can deadlock (Python 3.12+ warns), so
+    with threads around the forkserver, which imports the parser once and forks
+    workers from itself, is used instead; under load it takes a second or more
+    to start (bench/README.md). As with spawn, forkserver workers import the main
+    script as ``__mp_main__``: a script run by path needs its ``__main__`` guard.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([parse_feed.__module__])
-    return context
+    if threading.active_count() == 1:
+        context: multiprocessing.context.BaseContext = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([parse_feed.__module__])
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    # With fork, the first submit starts every worker before the pool's own
+    # manager thread exists, so the fork happens while this process has one thread.
+    pool.submit(int).result()
+    return pool
 
 
 async def _read_file(request: FeedRequest, cap: int) -> _Download:

@@ -8,6 +8,7 @@ outside a transaction).
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -285,15 +286,17 @@ class Store:
         t = tables.sources
         with self._transaction(f"could not store the fetch of {source_id}", write=True) as conn:
             done = conn.execute(
-                update(t)
-                .where(t.c.id == source_id)
-                .values({**_state_values(state), "updated_at": now})
+                _UPDATE_STATE,
+                {"b_id": source_id, "b_updated_at": now}
+                | {f"b_{name}": value for name, value in _state_values(state).items()},
             )
             if done.rowcount == 0:
                 raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
             counts = _upsert_entries(conn, source_id, entries, now)
             attempt = replace(attempt, new=counts.new, updated=counts.updated)
-            conn.execute(insert(tables.fetch_attempts).values(_attempt_values(attempt)))
+            # Statements built once and executed with parameters hit SQLAlchemy's
+            # compiled cache; .values(...) per call costs more than the SQL itself.
+            conn.execute(insert(tables.fetch_attempts), _attempt_values(attempt))
         return counts
 
     def list_attempts(self, source_id: str, *, limit: int = 20) -> list[FetchAttempt]:
@@ -400,6 +403,9 @@ class Store:
             cursor.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL never corrupts the database; a power cut may lose the
+            # last commits, which the next run fetches again. FULL costs an fsync each.
+            cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
 
@@ -441,9 +447,38 @@ def _upsert(conn: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(table)
 
 
+@functools.cache
+def _insert_entries_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """INSERT … ON CONFLICT (source_id, key) DO UPDATE, built once per dialect.
+
+    ON CONFLICT because another writer may have inserted the same entry meanwhile.
+    """
+    e = tables.entries
+    stmt = postgresql.insert(e) if dialect == "postgresql" else sqlite.insert(e)
+    return stmt.on_conflict_do_update(
+        index_elements=[e.c.source_id, e.c.key],
+        set_={name: stmt.excluded[name] for name in (*_ENTRY_FIELDS, "last_seen_at")},
+    )
+
+
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+_UPDATE_STATE: Final = (
+    update(tables.sources)
+    .where(tables.sources.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in (*_STATE_FIELDS, "updated_at")})
+)
+_UPDATE_ENTRY: Final = (
+    update(tables.entries)
+    .where(
+        tables.entries.c.source_id == bindparam("b_source_id"),
+        tables.entries.c.key == bindparam("b_key"),
+    )
+    .values({name: bindparam(f"b_{name}") for name in (*_ENTRY_FIELDS, "last_seen_at")})
+)
 
 
 def _upsert_entries(
@@ -469,12 +504,6 @@ def _upsert_entries(
     same = [key for key, entry in unique.items() if stored.get(key) == entry.content_hash]
 
     if new:
-        # ON CONFLICT: another writer may have inserted the same entry meanwhile.
-        stmt = _upsert(conn, e)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[e.c.source_id, e.c.key],
-            set_={name: stmt.excluded[name] for name in (*_ENTRY_FIELDS, "last_seen_at")},
-        )
         rows = [
             {
                 "source_id": source_id,
@@ -485,13 +514,8 @@ def _upsert_entries(
             }
             for entry in new
         ]
-        conn.execute(stmt, rows)
+        conn.execute(_insert_entries_statement(conn.dialect.name), rows)
     if changed:
-        stmt_update = (
-            update(e)
-            .where(e.c.source_id == bindparam("b_source_id"), e.c.key == bindparam("b_key"))
-            .values({name: bindparam(f"b_{name}") for name in (*_ENTRY_FIELDS, "last_seen_at")})
-        )
         params = [
             {
                 "b_source_id": source_id,
@@ -501,7 +525,7 @@ def _upsert_entries(
             }
             for entry in changed
         ]
-        conn.execute(stmt_update, params)
+        conn.execute(_UPDATE_ENTRY, params)
     for chunk in _chunks(same):
         conn.execute(
             update(e).where(e.c.source_id == source_id, e.c.key.in_(chunk)).values(last_seen_at=now)
