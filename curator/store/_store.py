@@ -283,7 +283,6 @@ class Store:
                 f"attempt is for source {attempt.source_id!r}, state for {state.source_id!r}"
             )
         source_id = state.source_id
-        t = tables.sources
         with self._transaction(f"could not store the fetch of {source_id}", write=True) as conn:
             done = conn.execute(
                 _UPDATE_STATE,
