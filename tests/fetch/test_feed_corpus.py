@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,34 @@ def test_fast_path_covers_part_of_the_corpus() -> None:
             parsers.append("error")
     assert parsers.count("lxml") >= 50
     assert parsers.count("json") == 3
+
+
+_DANGEROUS = (
+    "<script",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<applet",
+    "<meta",
+    "<style",
+    "javascript:",
+)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in ROWS if "/sanitize/" in r["path"]] or [None],
+    ids=[r["path"] for r in ROWS if "/sanitize/" in r["path"]] or ["absent"],
+)
+def test_hostile_markup_is_sanitised(row: dict[str, str]) -> None:
+    """The corpus's sanitize/ files: no active content survives into stored entry HTML."""
+    body = (CORPUS / row["path"]).read_bytes()
+    try:
+        feed = parse_feed(body, url=URL, content_type=_content_type(row))
+    except FeedParseError:
+        return
+    for entry in feed.entries:
+        for html in (entry.summary or "", entry.content or ""):
+            lowered = html.lower()
+            assert not any(bad in lowered for bad in _DANGEROUS), html
+            assert not re.search(r"<[^>]*\son[a-z]+\s*=", lowered), html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import pickle
 import resource
 import sys
@@ -64,12 +65,12 @@ def test_atom10() -> None:
     assert first.title == "Quotes <em>matter</em>"
     assert first.author == "Chen Wei (chen@atom.example)"
     assert first.summary == "Short summary."
-    assert first.content == '<p>Body <img src="https://feeds.example/pic.png" /></p>'
+    assert first.content == '<p>Body <img src="https://feeds.example/pic.png"></p>'
     assert first.published_at == datetime(2023, 11, 14, 16, 30, 2, tzinfo=UTC)
     assert first.updated_at == datetime(2023, 11, 15, 9, 0, tzinfo=UTC)
     # feedparser uses a permalink id as the link; text content doubles as summary
     assert second.link == second.guid == "https://atom.example/2023/no-link"
-    assert second.summary == second.content == "Just text & more"
+    assert second.summary == second.content == "Just text &amp; more"  # always HTML
 
 
 def test_rdf() -> None:
@@ -322,3 +323,23 @@ def test_results_and_errors_pickle() -> None:
         parse_feed(b"", url=URL)
     except FeedParseError as e:
         assert pickle.loads(pickle.dumps(e)).message == "empty document"
+
+
+def test_json_feed_html_is_sanitised_like_xml_feeds() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "J",
+            "items": [
+                {
+                    "id": "1",
+                    "content_html": '<p onclick="x()">Hi<script>alert(1)</script>'
+                    '<a href="javascript:alert(2)">a</a></p>',
+                    "summary": "A & B",
+                }
+            ],
+        }
+    ).encode()
+    (entry,) = parse_feed(body, url=URL, content_type="application/feed+json").entries
+    assert entry.content == '<p>Hi<a rel="noopener noreferrer">a</a></p>'
+    assert entry.summary == "A &amp; B"
