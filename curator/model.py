@@ -56,8 +56,8 @@ class FeedEntry:
     link: str | None = None
     title: str | None = None
     author: str | None = None
-    summary: str | None = None
-    content: str | None = None
+    summary: str | None = None  # sanitised HTML (nh3), whatever the feed's format
+    content: str | None = None  # sanitised HTML (nh3), whatever the feed's format
     published_at: datetime | None = None
     updated_at: datetime | None = None
     content_hash: str = ""  # detects updates of an entry already stored
