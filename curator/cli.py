@@ -64,7 +64,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(sources_app, name="sources")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass

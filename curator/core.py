@@ -7,8 +7,11 @@ fetch (I/O) → decide (pure policy) → store (one transaction per source).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from typing import Self
@@ -16,6 +19,7 @@ from typing import Self
 from curator.config import Settings
 from curator.config import load_settings
 from curator.errors import NotFoundError
+from curator.errors import StoreError
 from curator.fetch import Fetcher
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
@@ -30,6 +34,8 @@ from curator.model import SourceReport
 from curator.model import SourceState
 from curator.model import SourceStatus
 from curator.store import Store
+
+logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ReportCallback = Callable[[SourceReport], None]
@@ -130,7 +136,7 @@ class Curator:
 
     def _select_sources(self, source_ids: Sequence[str]) -> list[Source]:
         if source_ids:
-            return [self.get_source(source_id) for source_id in source_ids]
+            return [self.get_source(source_id) for source_id in dict.fromkeys(source_ids)]
         return [source for source in self.settings.sources if source.enabled]
 
     def _store_fetch(self, source: Source, state: SourceState, fetched: FeedFetch) -> SourceReport:
@@ -151,7 +157,30 @@ class Curator:
             http_status=fetched.http_status,
             error=fetched.error,
         )
-        counts = self._store.apply_fetch(new_state, attempt, entries, now=now)
+        try:
+            counts = self._store.apply_fetch(new_state, attempt, entries, now=now)
+        except StoreError as e:
+            # The database refused this source's entries: that source fails alone.
+            # Record the failure without its entries (if the database lets us).
+            logger.warning("could not store %s: %s", source.id, e)
+            failed = replace(fetched, outcome=FetchOutcome.ERROR, error=f"not stored: {e}")
+            failed_state = decide_source_state(
+                state,
+                failed,
+                now=now,
+                interval=source.interval,
+                max_backoff=self.settings.fetch.max_backoff,
+            )
+            failed_attempt = replace(attempt, outcome=FetchOutcome.ERROR, error=failed.error)
+            with contextlib.suppress(StoreError):
+                self._store.apply_fetch(failed_state, failed_attempt, (), now=now)
+            return SourceReport(
+                source_id=source.id,
+                outcome=FetchOutcome.ERROR,
+                http_status=fetched.http_status,
+                error=failed.error,
+                duration=fetched.duration,
+            )
         return SourceReport(
             source_id=source.id,
             outcome=fetched.outcome,

@@ -40,6 +40,7 @@ Design notes:
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import email.utils
 import functools
 import http
@@ -47,8 +48,10 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -496,6 +499,21 @@ def _pool_future(workers: int) -> asyncio.Future[ProcessPoolExecutor]:
     return asyncio.ensure_future(asyncio.to_thread(_start_pool, workers))
 
 
+def _die_with_parent() -> None:
+    """Parse workers end when their parent does, even if it was killed (SIGKILL).
+
+    Otherwise they wait on their job queue forever. Linux only (prctl); elsewhere
+    they end when the pool is shut down, as usual.
+    """
+    if sys.platform != "linux":
+        return
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def _start_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool for parse_feed, its workers already started.
 
@@ -512,7 +530,7 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
     else:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([parse_feed.__module__])
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent)
     # With fork, the first submit starts every worker before the pool's own
     # manager thread exists, so the fork happens while this process has one thread.
     pool.submit(int).result()

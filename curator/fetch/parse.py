@@ -223,7 +223,11 @@ def _identify(raws: Iterable[_Raw]) -> tuple[FeedEntry, ...]:
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    # NUL is valid in JSON and in recovered XML, but no database text column takes it.
+    # Lone surrogates (from JSON \ud800 escapes) are not UTF-8 either.
+    value = value.replace("\x00", "").strip()
+    if not value.isascii():
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return value or None
 
 
