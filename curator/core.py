@@ -148,6 +148,15 @@ class Curator:
             interval=source.interval,
             max_backoff=self.settings.fetch.max_backoff,
         )
+        if new_state.url != state.url:
+            logger.warning(
+                "%s: moved permanently, now fetching %s (was %s)",
+                source.id,
+                new_state.url,
+                state.url,
+            )
+        if new_state.gone and not state.gone:
+            logger.warning("%s: gone (HTTP 410); polling stops, entries are kept", source.id)
         entries = fetched.feed.entries if fetched.feed is not None else ()
         attempt = FetchAttempt(
             source_id=source.id,

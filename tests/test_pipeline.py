@@ -502,7 +502,7 @@ def test_410_marks_the_source_gone_keeps_entries_and_stops_polling(
 
 @pytest.mark.parametrize("permanent", [301, 308])
 def test_permanent_redirect_seen_three_times_replaces_the_url_temporary_does_not(
-    tmp_path: Path, permanent: int
+    tmp_path: Path, permanent: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = feed([("r1", "R1", "a")])
     routes = {
@@ -523,6 +523,10 @@ def test_permanent_redirect_seen_three_times_replaces_the_url_temporary_does_not
                 urls.append((rows["moved"].url, rows["temp"].url))
             old, new, temp = (server.url(p) for p in ("/old.xml", "/new.xml", "/temp.xml"))
             assert urls == [(old, temp), (old, temp), (new, temp)]
+            moved_logs = [
+                r.getMessage() for r in caplog.records if "moved permanently" in r.getMessage()
+            ]
+            assert moved_logs == [f"moved: moved permanently, now fetching {new} (was {old})"]
 
             server.requests.clear()
             facade.fetch()
