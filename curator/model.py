@@ -182,3 +182,74 @@ class SourceStatus:
     consecutive_failures: int
     next_due_at: datetime | None
     gone: bool
+
+
+# --- articles and quotes (#4) --------------------------------------------------------
+
+
+class BlockKind(StrEnum):
+    """What a block of an article body is."""
+
+    PARAGRAPH = "paragraph"
+    BLOCKQUOTE = "blockquote"  # a block-quoted paragraph (<blockquote>, indented .txt)
+    HEADING = "heading"
+    LIST_ITEM = "list_item"
+    TWEET = "tweet"  # an embedded tweet's text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Block:
+    """One block of an article body: ``Article.text[start:end]``."""
+
+    kind: BlockKind
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """The extracted content of one article page (or a plain-text body).
+
+    ``text`` is the body: blocks joined by a blank line ("\\n\\n"); ``blocks``
+    says where each block is and what it is. Quote offsets index ``text``.
+    """
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    title: str | None = None
+    byline: str | None = None
+    published_at: datetime | None = None
+    url: str | None = None  # where it was fetched from (after redirects)
+    canonical_url: str | None = None
+    site_name: str | None = None
+    lead_image: str | None = None
+    language: str | None = None
+
+
+class QuoteKind(StrEnum):
+    DIRECT = "direct"  # a whole sentence or more in quotation marks
+    PARTIAL = "partial"  # a quoted fragment inside reported speech
+    BLOCKQUOTE = "blockquote"  # a block-quoted paragraph
+    INDIRECT = "indirect"  # reported speech without quotation marks
+
+
+class SpeakerKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    ROLE = "role"  # "a spokesperson for the State Department"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """A quote found in an article body: ``body[start:end] == text``."""
+
+    text: str  # without the quotation marks
+    speaker: str | None  # the noun phrase as written, pronouns resolved
+    speaker_kind: SpeakerKind
+    cue: str | None  # "said", "told", "according to", ...
+    kind: QuoteKind
+    start: int
+    end: int
+    confidence: float  # 0–1
+    outlet: str | None = None  # "told BuzzFeed News" → "BuzzFeed News"
