@@ -193,7 +193,17 @@ def _load_yaml(text: str, path: str) -> tuple[Any, _Located]:
 
 _FETCH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("fetch.")}
 _DEFAULT_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("defaults.")}
-_SOURCE_KEYS = {"id", "url", "name", "outlet", "enabled", "interval", "fetch_articles", "tags"}
+_SOURCE_KEYS = {
+    "id",
+    "url",
+    "name",
+    "outlet",
+    "enabled",
+    "interval",
+    "fetch_articles",
+    "robots",
+    "tags",
+}
 _TOP_KEYS = {"fetch", "defaults", "sources", "publish"}
 
 
@@ -343,6 +353,7 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
                 )
                 if "fetch_articles" in item
                 else defaults.fetch_articles,
+                robots=check.convert(item.get("robots", True), (*at, "robots"), "bool"),
                 tags=tuple(tags_raw),
                 line=where.line(at),
             )
@@ -399,3 +410,19 @@ def load_settings(
 
 def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'curator.db').as_posix()}"
+
+
+def default_settings(
+    *,
+    database_url: str | None = None,
+    data_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings with no sources file: defaults plus CURATOR_* env vars."""
+    env = os.environ if env is None else env
+    data = Path(data_dir or env.get("CURATOR_DATA_DIR") or DEFAULT_DATA_DIR)
+    return Settings(
+        database_url=database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data),
+        data_dir=data,
+        sources_path=Path(env.get("CURATOR_SOURCES") or DEFAULT_SOURCES_PATH),
+    )

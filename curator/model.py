@@ -23,6 +23,7 @@ class Source:
     enabled: bool = True
     interval: timedelta = timedelta(minutes=30)
     fetch_articles: bool = True
+    robots: bool = True  # honour robots.txt when fetching its article pages
     tags: tuple[str, ...] = ()
     line: int | None = None  # where it is defined in sources.yaml, for messages
 
@@ -165,6 +166,20 @@ class SourceReport:
     http_status: int | None = None
     error: str | None = None
     duration: timedelta = timedelta(0)
+    articles: int = 0  # article pages fetched and extracted
+    article_errors: int = 0  # article pages that failed (fetch or extraction)
+    quotes: int = 0  # quotes found in those articles
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleReport:
+    """What fetching and extracting one entry's article page did."""
+
+    entry_id: int
+    source_id: str
+    url: str
+    error: str | None = None
+    quotes: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,3 +268,86 @@ class Quote:
     end: int
     confidence: float  # 0–1
     outlet: str | None = None  # "told BuzzFeed News" → "BuzzFeed News"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageRequest:
+    """What the fetcher needs to fetch one article page."""
+
+    url: str
+    entry_id: int | None = None
+    source_id: str | None = None
+    respect_robots: bool = True
+    allow_file: bool = False  # file: links only for entries of file: sources
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageFetch:
+    """The result of fetching one article page. A value: no I/O."""
+
+    url: str
+    entry_id: int | None = None
+    source_id: str | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    charset: str | None = None  # from the Content-Type header, if any
+    body: bytes | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    duration: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawPage:
+    """A stored article page, for re-extraction without re-fetching."""
+
+    article_id: int
+    entry_id: int
+    source_id: str
+    url: str
+    final_url: str | None
+    content_type: str | None
+    charset: str | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extraction:
+    """What extraction made of one page: the article and its quotes, or an error."""
+
+    article: Article | None
+    quotes: tuple[Quote, ...] = ()
+    error: str | None = None
+    version: str = ""  # extractor + quote engine versions, e.g. "a1+q1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredQuote:
+    """A stored quote with where it came from (`curator quotes list`)."""
+
+    id: int
+    quote: Quote
+    article_id: int
+    entry_id: int
+    source_id: str
+    article_title: str | None
+    article_url: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleToFetch:
+    """An entry whose article page has not been fetched yet."""
+
+    entry_id: int
+    source_id: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtractResult:
+    """`curator extract` for one input: the extraction, or why there is none."""
+
+    input: str  # the argument exactly as given
+    extraction: Extraction | None = None
+    error: str | None = None

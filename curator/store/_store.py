@@ -54,6 +54,7 @@ from curator.model import FetchOutcome
 from curator.model import Source
 from curator.model import SourceState
 from curator.store import tables
+from curator.store._articles import ArticleStore
 from curator.store._migrations import alembic_config
 
 log = logging.getLogger(__name__)
@@ -101,11 +102,12 @@ _CONFIG_FIELDS: Final = (
     "removed",
     "interval_seconds",
     "fetch_articles",
+    "robots",
     "tags",
 )
 
 
-class Store:
+class Store(ArticleStore):
     """curator's database: SQLite (a file) or PostgreSQL, by URL.
 
     ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context
@@ -544,6 +546,7 @@ def _config_values(source: Source) -> dict[str, Any]:
         "removed": False,
         "interval_seconds": round(source.interval.total_seconds()),
         "fetch_articles": source.fetch_articles,
+        "robots": source.robots,
         "tags": list(source.tags),
     }
 
@@ -557,6 +560,7 @@ def _source_from_row(row: Row[Any]) -> Source:
         enabled=row.enabled,
         interval=timedelta(seconds=row.interval_seconds),
         fetch_articles=row.fetch_articles,
+        robots=row.robots,
         tags=tuple(row.tags),
     )
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import Column
+from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true
 
 from curator.store.types import UTCDateTime
 
@@ -41,6 +44,7 @@ sources = Table(
     Column("removed", Boolean, nullable=False),
     Column("interval_seconds", Integer, nullable=False),
     Column("fetch_articles", Boolean, nullable=False),
+    Column("robots", Boolean, nullable=False, server_default=true()),
     Column("tags", JSON, nullable=False),
     # state
     Column("url", Text, nullable=False),
@@ -95,4 +99,57 @@ entries = Table(
     UniqueConstraint("source_id", "key"),
     Index(None, "source_id", "first_seen_at"),
     Index(None, "first_seen_at"),
+)
+
+# One row per entry whose article page was fetched (or failed to be): the raw page,
+# gzip-compressed so extraction can be re-run without re-fetching, and what the
+# extractor made of it.
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),
+    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
+    # the fetch
+    Column("url", Text, nullable=False),
+    Column("final_url", Text),
+    Column("http_status", Integer),
+    Column("content_type", Text),
+    Column("charset", String(64)),
+    Column("raw_gzip", LargeBinary),
+    Column("raw_bytes", Integer),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("fetch_error", Text),
+    # the extraction
+    Column("title", Text),
+    Column("byline", Text),
+    Column("published_at", UTCDateTime),
+    Column("canonical_url", Text),
+    Column("site_name", Text),
+    Column("lead_image", Text),
+    Column("language", String(16)),
+    Column("text", Text),
+    Column("blocks", JSON),
+    Column("extracted_at", UTCDateTime),
+    Column("extraction_version", String(64)),
+    Column("extract_error", Text),
+    Index(None, "source_id", "fetched_at"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("speaker", Text),
+    Column("speaker_kind", String(20), nullable=False),
+    Column("cue", Text),
+    Column("kind", String(20), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("outlet", Text),
+    UniqueConstraint("article_id", "position"),
 )

@@ -29,8 +29,27 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0001() -> None:
-    assert head_revision() == "0001"
+def test_head_is_0002() -> None:
+    assert head_revision() == "0002"
+
+
+def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
+    """previous → head: a database made by 0001 keeps its rows; new columns get defaults."""
+    with connection.begin():
+        command.upgrade(alembic_config(connection), "0001")
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+            " interval_seconds, fetch_articles, tags, url, consecutive_failures, gone,"
+            " redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+            " 'https://s.example/feed', true, false, 60, true, '[]',"
+            " 'https://s.example/feed', 0, false, 0,"
+            " '2026-11-25T00:00:00.000000+00:00', '2026-11-25T00:00:00.000000+00:00')"
+        )
+    assert empty_store.current_revision() == "0001"
+    empty_store.upgrade()
+    assert empty_store.current_revision() == head_revision()
+    (source,) = empty_store.list_sources()
+    assert (source.id, source.url, source.robots) == ("s", "https://s.example/feed", True)
 
 
 def test_upgrade_from_empty(empty_store: Store, connection: Connection) -> None:
