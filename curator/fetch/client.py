@@ -1,9 +1,12 @@
-"""Fetch feeds over HTTP (and file://): caching, redirects, limits, politeness, parsing.
+"""Fetch feeds and article pages over HTTP (and file://): caching, redirects, limits,
+politeness, parsing, robots.txt and the SSRF guard.
 
 `Fetcher` is an async context manager that lives for one run (or one daemon tick)::
 
     async with Fetcher(settings.fetch) as fetcher:
         async for fetch in fetcher.fetch_feeds(requests):
+            ...
+        async for page in fetcher.fetch_pages(page_requests):
             ...
 
 Design notes:
@@ -34,28 +37,51 @@ Design notes:
   blocks the event loop nor stays on one core. Limits are released before parsing.
   ``parse_workers=0`` parses in a thread instead (tests, small runs). The pool starts
   with the Fetcher, by fork when no other thread runs, else by forkserver (see
-  `_start_pool`).
+  `workers.start_pool`).
+
+Article pages (#4) take the same path (`_download` → `_get`: limits, deadline, size
+cap, redirects, Retry-After, error lines), with three differences:
+
+- **Trust.** Feed URLs come from the operator's sources.yaml and are trusted; page
+  links come from third parties. Each global slot therefore carries two clients:
+  ``trusted`` (feeds) and ``guarded`` (pages and their robots.txt), whose network
+  backend checks every resolved address at connect time (`transport`, `ssrf`).
+  Two connection pools, not a per-request flag, because a pooled keep-alive
+  connection must never be reused across trust levels: a feed's connection to an
+  intranet host would otherwise carry an article link there. With
+  ``allow_private_networks`` the guarded backend still resolves and connects to
+  the address, it just refuses nothing.
+- **robots.txt** is fetched once per origin per Fetcher (a shared task, through
+  the guarded client and the limits) before a page of that origin; a redirect hop
+  to another origin is checked too. A hop holds a slot, so it never waits for
+  another task's robots.txt fetch (that one may need a slot: deadlock); when the
+  rules are not known yet it fetches them on its own client, counted against the
+  first host like the hop itself. See `robots`.
+- **Content type.** Only HTML bodies are read (`pages`); ``file:`` pages only for
+  entries of ``file:`` sources (``PageRequest.allow_file``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import contextlib
 import email.utils
 import functools
 import http
 import logging
 import math
-import multiprocessing
+import mimetypes
 import os
-import signal
 import socket
 import ssl
-import sys
-import threading
 import time
+from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterable
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -63,22 +89,33 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from types import TracebackType
+from typing import Any
+from typing import ParamSpec
 from typing import Self
+from typing import TypeVar
+from urllib.parse import SplitResult
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import httpx
 
 from curator.config import FetchSettings
+from curator.errors import BlockedAddressError
 from curator.errors import FeedParseError
 from curator.errors import FetchError
 from curator.errors import ResponseTooLargeError
+from curator.fetch import pages
+from curator.fetch import robots
+from curator.fetch import ssrf
 from curator.fetch.parse import parse_feed
 from curator.fetch.transport import PacedBackend
 from curator.fetch.transport import make_transport
+from curator.fetch.workers import start_pool_future
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchOutcome
+from curator.model import PageFetch
+from curator.model import PageRequest
 from curator.model import ParsedFeed
 
 logger = logging.getLogger(__name__)
@@ -91,6 +128,10 @@ _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 #: Unwanted bodies (redirects, errors) up to this size are read so the connection is reused.
 _DISCARD_LIMIT = 64 * 1024
+_FILE_PAGES_ONLY = "refused: file: links are only followed for file: sources"
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 @dataclass(slots=True)
@@ -119,6 +160,35 @@ class _Download:
     body: bytes | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Get:
+    """How to GET one URL: the parts that differ between feeds, pages and robots.txt."""
+
+    headers: Mapping[str, str] | None = None
+    guarded: bool = False  # through the SSRF-guarded client (third-party links)
+    wants_body: Callable[[str | None], bool] | None = None  # of a 2xx, by Content-Type
+    cap: int | None = None  # body size cap; None: settings.max_bytes
+    truncate: bool = False  # over the cap: keep the first `cap` bytes instead of failing
+    # Awaited before following a redirect, with the target and the client in use.
+    on_redirect: Callable[[str, httpx.AsyncClient], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """A global slot: one client per trust level (see the module docstring)."""
+
+    trusted: httpx.AsyncClient  # feeds from sources.yaml
+    guarded: httpx.AsyncClient  # article links and their robots.txt
+
+
+class _HostPaused(FetchError):
+    """A request was not sent: its host is paused by a Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: timedelta, url: str) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, url=url)
+
+
 @dataclass(slots=True)
 class _Host:
     """Politeness state of one host for the fetcher's lifetime."""
@@ -130,7 +200,10 @@ class _Host:
 
 
 class Fetcher:
-    """Fetches and parses feeds; see the module docstring. Use as ``async with``."""
+    """Fetches and parses feeds, fetches article pages; see the module docstring.
+
+    Use as ``async with``.
+    """
 
     def __init__(self, settings: FetchSettings, *, parse_workers: int | None = None) -> None:
         if parse_workers is not None and parse_workers < 0:
@@ -140,8 +213,11 @@ class Fetcher:
         self._timeout = settings.timeout.total_seconds()
         self._hosts: dict[str, _Host] = {}
         self._clients: list[httpx.AsyncClient] = []
-        self._slots: asyncio.LifoQueue[httpx.AsyncClient] | None = None
+        self._slots: asyncio.LifoQueue[_Slot] | None = None
         self._pool: asyncio.Future[ProcessPoolExecutor] | None = None
+        # robots.txt rules per origin ("https://host:port/robots.txt"), for the lifetime.
+        self._robots: dict[str, asyncio.Future[robots.RobotsRules]] = {}
+        self._page_backend: PacedBackend | None = None
 
     async def __aenter__(self) -> Self:
         if self._slots is not None:
@@ -155,21 +231,29 @@ class Fetcher:
         limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
         headers = {"User-Agent": self._settings.user_agent}
         backend = PacedBackend()  # shared: connect pacing holds across clients
-        self._clients = [
-            httpx.AsyncClient(
+        guard = ssrf.allow_all if self._settings.allow_private_networks else ssrf.blocked_reason
+        self._page_backend = backend.with_guard(guard)
+
+        def client(backend: PacedBackend) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
                 transport=make_transport(ssl_context=ssl_context, limits=limits, backend=backend),
                 timeout=timeout,
                 headers=headers,
                 follow_redirects=False,
                 trust_env=False,
             )
-            for _ in range(math.ceil(concurrency / per_client))
-        ]
+
+        count = math.ceil(concurrency / per_client)
+        trusted = [client(backend) for _ in range(count)]
+        guarded = [client(self._page_backend) for _ in range(count)]
+        self._clients = trusted + guarded
         if self._parse_workers > 0:
-            self._pool = _pool_future(self._parse_workers)
+            self._pool = start_pool_future(self._parse_workers)
         self._slots = asyncio.LifoQueue()
         for index in range(concurrency):
-            self._slots.put_nowait(self._clients[index // per_client])
+            self._slots.put_nowait(
+                _Slot(trusted[index // per_client], guarded[index // per_client])
+            )
         return self
 
     async def __aexit__(
@@ -181,7 +265,11 @@ class Fetcher:
         self._slots = None
         clients, self._clients = self._clients, []
         future, self._pool = self._pool, None
+        robots_tasks, self._robots = list(self._robots.values()), {}
         try:
+            for task in robots_tasks:
+                task.cancel()
+            await asyncio.gather(*robots_tasks, return_exceptions=True)
             await asyncio.gather(*(client.aclose() for client in clients))
         finally:
             if future is not None:
@@ -193,25 +281,33 @@ class Fetcher:
 
         Stopping early (``break``, then closing the generator) cancels the rest.
         """
-        tasks = [asyncio.create_task(self.fetch_feed(request)) for request in requests]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async with contextlib.aclosing(_completed(map(self.fetch_feed, requests))) as fetches:
+            async for fetch in fetches:
+                yield fetch
 
     async def fetch_feed(self, request: FeedRequest) -> FeedFetch:
         """Fetch and parse one feed. Never raises for a failure of the source."""
-        if self._slots is None:
-            raise RuntimeError("Fetcher is not open: use 'async with Fetcher(...)'")
+        self._check_open()
         progress = _Progress(started_at=_utcnow(), started=time.perf_counter())
+        headers: dict[str, str] = {}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
         try:
-            download = await self._download(request, progress)
-            if isinstance(download, FeedFetch):
-                return download
+            download = await self._download(
+                request.url, progress, _Get(headers=headers), last_modified=request.last_modified
+            )
             return await self._finish(request, progress, download)
+        except _HostPaused as e:
+            return FeedFetch(
+                source_id=request.source_id,
+                url=request.url,
+                outcome=FetchOutcome.ERROR,
+                error=e.message,
+                retry_after=e.retry_after,
+                started_at=_utcnow(),
+            )
         except (FetchError, FeedParseError) as e:
             return self._failed(request, progress, e.message)
         except (httpx.HTTPError, OSError) as e:
@@ -223,34 +319,73 @@ class Fetcher:
                 request, progress, f"unexpected error: {type(e).__name__}: {message}"
             )
 
+    async def fetch_pages(self, requests: Iterable[PageRequest]) -> AsyncIterator[PageFetch]:
+        """Fetch every article page concurrently; yield one `PageFetch` each, as they complete.
+
+        Stopping early (``break``, then closing the generator) cancels the rest.
+        """
+        async with contextlib.aclosing(_completed(map(self.fetch_page, requests))) as fetches:
+            async for fetch in fetches:
+                yield fetch
+
+    async def fetch_page(self, request: PageRequest) -> PageFetch:
+        """Fetch one article page. Never raises for a failure of the page."""
+        self._check_open()
+        progress = _Progress(started_at=_utcnow(), started=time.perf_counter())
+        try:
+            parts = _split_url(request.url)
+            if parts.scheme.lower() == "file" and not request.allow_file:
+                raise FetchError(_FILE_PAGES_ONLY, url=request.url)
+            get = _Get(guarded=True, wants_body=pages.wants_body)
+            if request.respect_robots and parts.scheme.lower() in ("http", "https"):
+                await self._check_robots(request.url, None)
+                get = _Get(
+                    guarded=True, wants_body=pages.wants_body, on_redirect=self._check_robots
+                )
+            download = await self._download(request.url, progress, get)
+            return _page_result(request, progress, download)
+        except FetchError as e:
+            return _page_failed(request, progress, e.message)
+        except (httpx.HTTPError, OSError) as e:
+            return _page_failed(request, progress, self._describe_error(e, progress))
+        except Exception as e:  # a bug must not stop the other pages
+            logger.debug("unexpected error fetching %s", request.url, exc_info=True)
+            message = _last_message([e])
+            return _page_failed(
+                request, progress, f"unexpected error: {type(e).__name__}: {message}"
+            )
+
+    def _check_open(self) -> None:
+        if self._slots is None:
+            raise RuntimeError("Fetcher is not open: use 'async with Fetcher(...)'")
+
     # --- limits -----------------------------------------------------------------------
 
-    async def _download(self, request: FeedRequest, progress: _Progress) -> _Download | FeedFetch:
+    async def _download(
+        self, url: str, progress: _Progress, get: _Get, *, last_modified: str | None = None
+    ) -> _Download:
+        """GET ``url`` within the limits and the deadline; `_HostPaused` if its host is."""
         assert self._slots is not None
-        try:
-            parts = urlsplit(request.url)
-            port = parts.port
-        except ValueError as e:
-            raise FetchError(f"invalid URL {request.url}: {e}", url=request.url) from e
+        parts = _split_url(url)
         scheme = parts.scheme.lower()
         if scheme == "file":
-            client = await self._slots.get()
+            slot = await self._slots.get()
             try:
                 progress.started_at, progress.started = _utcnow(), time.perf_counter()
-                return await _read_file(request, self._settings.max_bytes)
+                return await _read_file(url, get.cap or self._settings.max_bytes, last_modified)
             finally:
-                self._slots.put_nowait(client)
+                self._slots.put_nowait(slot)
         if scheme not in ("http", "https"):
-            raise FetchError(f"unsupported URL scheme {scheme!r}", url=request.url)
+            raise FetchError(f"unsupported URL scheme {scheme!r}", url=url)
         if not parts.hostname:
-            raise FetchError(f"invalid URL {request.url}: no host", url=request.url)
-        key = _host_key(parts.hostname, port, scheme)
+            raise FetchError(f"invalid URL {url}: no host", url=url)
+        key = _host_key(parts.hostname, parts.port, scheme)
         host = self._host(key)
         loop = asyncio.get_running_loop()
         async with host.semaphore:
             if loop.time() < host.paused_until:
-                return self._skipped(request, key, host)
-            client = await self._slots.get()
+                raise self._paused(url, key, host)
+            slot = await self._slots.get()
             try:
                 delay = self._settings.per_host_delay.total_seconds()
                 if delay > 0:
@@ -260,19 +395,28 @@ class Fetcher:
                     if start > now:
                         await asyncio.sleep(start - now)
                     if loop.time() < host.paused_until:
-                        return self._skipped(request, key, host)
+                        raise self._paused(url, key, host)
                 progress.started_at, progress.started = _utcnow(), time.perf_counter()
+                client = slot.guarded if get.guarded else slot.trusted
                 async with asyncio.timeout(self._timeout):
-                    download = await self._get(client, request, progress)
+                    download = await self._get(client, url, progress, get)
             finally:
-                self._slots.put_nowait(client)
-        if download.retry_after and download.retry_after > timedelta(0):
-            paused = self._host(_url_host_key(download.final_url))
-            paused.paused_until = max(
-                paused.paused_until, loop.time() + download.retry_after.total_seconds()
-            )
-            paused.paused_status = download.status
+                self._slots.put_nowait(slot)
+        self._pause_host(download)
         return download
+
+    def _pause_host(self, download: _Download) -> str | None:
+        """Pause the host that answered with a Retry-After; its key, or None."""
+        if not download.retry_after or download.retry_after <= timedelta(0):
+            return None
+        key = _url_host_key(download.final_url)
+        paused = self._host(key)
+        paused.paused_until = max(
+            paused.paused_until,
+            asyncio.get_running_loop().time() + download.retry_after.total_seconds(),
+        )
+        paused.paused_status = download.status
+        return key
 
     def _host(self, key: str) -> _Host:
         host = self._hosts.get(key)
@@ -281,37 +425,30 @@ class Fetcher:
             host = self._hosts[key] = _Host(semaphore)
         return host
 
-    def _skipped(self, request: FeedRequest, key: str, host: _Host) -> FeedFetch:
+    def _paused(self, url: str, key: str, host: _Host) -> _HostPaused:
         left = max(0.0, host.paused_until - asyncio.get_running_loop().time())
-        return FeedFetch(
-            source_id=request.source_id,
-            url=request.url,
-            outcome=FetchOutcome.ERROR,
-            error=(
-                f"not fetched: {key} is paused for {_seconds(left)} more"
-                f" (it answered HTTP {host.paused_status} with Retry-After)"
-            ),
+        return _HostPaused(
+            f"not fetched: {key} is paused for {_seconds(left)} more"
+            f" (it answered HTTP {host.paused_status} with Retry-After)",
             retry_after=timedelta(seconds=math.ceil(left)),
-            started_at=_utcnow(),
+            url=url,
         )
 
     # --- HTTP -------------------------------------------------------------------------
 
     async def _get(
-        self, client: httpx.AsyncClient, request: FeedRequest, progress: _Progress
+        self, client: httpx.AsyncClient, url: str, progress: _Progress, get: _Get
     ) -> _Download:
-        headers: dict[str, str] = {}
-        if request.etag:
-            headers["If-None-Match"] = request.etag
-        if request.last_modified:
-            headers["If-Modified-Since"] = request.last_modified
-        url = request.url
+        requested = url
         seen = {url}
         hops = 0
         permanent = True
         while True:
             progress.final_url = url
-            async with client.stream("GET", url, headers=headers) as response:
+            if hops and get.on_redirect is not None:
+                # After the last response is closed: its connection is free again.
+                await get.on_redirect(url, client)
+            async with client.stream("GET", url, headers=get.headers) as response:
                 status = response.status_code
                 progress.status = status
                 location = response.headers.get("location")
@@ -325,16 +462,17 @@ class Fetcher:
                     else:
                         progress.permanent_redirect_url = None
                     if url in seen:
-                        raise FetchError(f"redirect loop (back to {url})", url=request.url)
+                        raise FetchError(f"redirect loop (back to {url})", url=requested)
                     if hops > MAX_REDIRECTS:
                         raise FetchError(
-                            f"too many redirects (more than {MAX_REDIRECTS})", url=request.url
+                            f"too many redirects (more than {MAX_REDIRECTS})", url=requested
                         )
                     seen.add(url)
                     continue
                 body = None
-                if 200 <= status < 300:
-                    body = await self._read_body(response)
+                content_type = response.headers.get("content-type")
+                if 200 <= status < 300 and (get.wants_body is None or get.wants_body(content_type)):
+                    body = await self._read_body(response, get)
                 else:
                     await _discard_body(response)
                 return _Download(
@@ -344,24 +482,83 @@ class Fetcher:
                     permanent_redirect_url=progress.permanent_redirect_url,
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
-                    content_type=response.headers.get("content-type"),
+                    content_type=content_type,
                     retry_after=_retry_after(response) if status in _RETRY_AFTER_STATUSES else None,
                     body=body,
                 )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
-        cap = self._settings.max_bytes
+    async def _read_body(self, response: httpx.Response, get: _Get) -> bytes:
+        cap = get.cap or self._settings.max_bytes
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if not get.truncate and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLargeError(f"response body over {_size(cap)} cap")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():  # decoded: the cap also stops zip bombs
             size += len(chunk)
             if size > cap:
+                if get.truncate:
+                    chunks.append(chunk[: len(chunk) - (size - cap)])
+                    break  # closing the response closes the connection
                 raise ResponseTooLargeError(f"response body over {_size(cap)} cap")
             chunks.append(chunk)
         return b"".join(chunks)
+
+    # --- robots.txt -------------------------------------------------------------------
+
+    async def _check_robots(self, url: str, client: httpx.AsyncClient | None) -> None:
+        """Raise FetchError when the robots.txt of ``url``'s origin refuses it.
+
+        ``client`` is None before a page's own request (the rules are fetched through
+        the limits, once, shared by every page of the origin); on a redirect hop it
+        is the client in use, whose slot is held (see the module docstring).
+        """
+        origin = robots.robots_url(url)
+        known = self._robots.get(origin)
+        if known is not None and known.done() and (known.cancelled() or known.exception()):
+            known = None  # the host was paused (or a bug): ask again
+        if known is not None and known.done():
+            rules = known.result()
+        elif client is None:
+            if known is None:
+                known = self._robots[origin] = asyncio.ensure_future(self._fetch_robots(origin))
+            rules = await asyncio.shield(known)
+        else:
+            rules = await self._fetch_robots(origin, client)
+            if origin not in self._robots:
+                self._robots[origin] = done = asyncio.get_running_loop().create_future()
+                done.set_result(rules)
+        refusal = rules.check(url)
+        if refusal is not None:
+            raise FetchError(refusal, url=url)
+
+    async def _fetch_robots(
+        self, url: str, client: httpx.AsyncClient | None = None
+    ) -> robots.RobotsRules:
+        """The rules of one origin; never raises for a failure of its robots.txt.
+
+        Except `_HostPaused`, which is not an answer to keep for the run: the host
+        asked for a pause (now, or before), so its pages are not fetched either.
+        """
+        progress = _Progress(started_at=_utcnow(), started=time.perf_counter())
+        get = _Get(guarded=True, cap=robots.ROBOTS_MAX_BYTES, truncate=True)
+        try:
+            if client is None:
+                download = await self._download(url, progress, get)
+            else:
+                download = await self._get(client, url, progress, get)
+        except _HostPaused:
+            raise
+        except BlockedAddressError as e:
+            return robots.RobotsRules(refusal=e.message)  # the page would be refused too
+        except FetchError as e:
+            return robots.unreachable(e.message)
+        except (httpx.HTTPError, OSError) as e:
+            return robots.unreachable(self._describe_error(e, progress))
+        paused = self._pause_host(download)  # again for a hop's fetch: idempotent
+        if paused is not None:
+            raise self._paused(url, paused, self._hosts[paused])
+        return robots.rules_from_response(download.status, download.reason, download.body)
 
     # --- results ----------------------------------------------------------------------
 
@@ -418,22 +615,35 @@ class Fetcher:
             duration=_elapsed(progress),
         )
 
-    # --- parsing ----------------------------------------------------------------------
+    # --- CPU work ---------------------------------------------------------------------
 
-    async def _parse(self, body: bytes, *, url: str, ctype: str | None) -> ParsedFeed:
-        job = functools.partial(parse_feed, body, url=url, content_type=ctype)
+    async def run_cpu(self, func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run CPU work (feed parsing, article extraction) off the event loop.
+
+        In the Fetcher's process pool (``func`` and its arguments must pickle: a
+        module-level function), or in a thread with ``parse_workers=0``. If the
+        worker process dies, `BrokenProcessPool` is raised and the next call
+        starts a new pool.
+        """
+        job = functools.partial(func, *args, **kwargs)
         if self._parse_workers == 0:
             return await asyncio.to_thread(job)
         if self._pool is None:  # the last one broke
-            self._pool = _pool_future(self._parse_workers)
+            self._pool = start_pool_future(self._parse_workers)
         future = self._pool
         pool = await asyncio.shield(future)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
-        except BrokenProcessPool as e:
-            if self._pool is future:  # start a new pool for the next parse
+        except BrokenProcessPool:
+            if self._pool is future:  # start a new pool for the next job
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    async def _parse(self, body: bytes, *, url: str, ctype: str | None) -> ParsedFeed:
+        try:
+            return await self.run_cpu(parse_feed, body, url=url, content_type=ctype)
+        except BrokenProcessPool as e:
             raise FeedParseError("the feed parser process died", url=url) from e
 
     # --- errors -----------------------------------------------------------------------
@@ -489,79 +699,93 @@ class Fetcher:
 # --- helpers --------------------------------------------------------------------------
 
 
-def _pool_future(workers: int) -> asyncio.Future[ProcessPoolExecutor]:
-    """A parse pool: started now when it can be forked, else in the background."""
-    if threading.active_count() == 1:
-        future: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
-        future.set_result(_start_pool(workers))
-        return future
-    # The forkserver takes a while to start: let the fetches begin meanwhile.
-    return asyncio.ensure_future(asyncio.to_thread(_start_pool, workers))
+async def _completed(coroutines: Iterable[Coroutine[Any, Any, _T]]) -> AsyncGenerator[_T, None]:
+    """Run the coroutines concurrently; yield their results as they complete."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _die_with_parent() -> None:
-    """Parse workers end when their parent does, even if it was killed (SIGKILL).
-
-    Otherwise they wait on their job queue forever. Linux only (prctl); elsewhere
-    they end when the pool is shut down, as usual.
-    """
-    if sys.platform != "linux":
-        return
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(0)
+def _split_url(url: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (validates the port)
+    except ValueError as e:
+        raise FetchError(f"invalid URL {url}: {e}", url=url) from e
+    return parts
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool for parse_feed, its workers already started.
-
-    Start method: fork when this process has no other thread, else forkserver.
-    Forking is near-instant and the workers inherit the imported parser, but
-    forking a process that runs threads can deadlock (Python 3.12+ warns), so
-    with threads around the forkserver, which imports the parser once and forks
-    workers from itself, is used instead; under load it takes a second or more
-    to start (bench/README.md). As with spawn, forkserver workers import the main
-    script as ``__mp_main__``: a script run by path needs its ``__main__`` guard.
-    """
-    if threading.active_count() == 1:
-        context: multiprocessing.context.BaseContext = multiprocessing.get_context("fork")
+def _page_result(request: PageRequest, progress: _Progress, download: _Download) -> PageFetch:
+    status = download.status
+    content_type = download.content_type
+    if content_type is None and download.final_url.startswith("file:"):
+        content_type = mimetypes.guess_type(download.final_url, strict=False)[0]
+    body: bytes | None = None
+    if 200 <= status < 300:
+        error = pages.refusal(content_type, download.body)
+        body = download.body if error is None else None
     else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([parse_feed.__module__])
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent)
-    # With fork, the first submit starts every worker before the pool's own
-    # manager thread exists, so the fork happens while this process has one thread.
-    pool.submit(int).result()
-    return pool
+        error = f"HTTP {status} {download.reason}".rstrip()
+        if download.retry_after is not None:
+            error += f" (retry after {_seconds(download.retry_after.total_seconds())})"
+    return PageFetch(
+        url=request.url,
+        entry_id=request.entry_id,
+        source_id=request.source_id,
+        final_url=download.final_url,
+        http_status=status,
+        content_type=pages.media_type(content_type),
+        charset=pages.charset(content_type),
+        body=body,
+        error=error,
+        started_at=progress.started_at,
+        duration=_elapsed(progress),
+    )
 
 
-async def _read_file(request: FeedRequest, cap: int) -> _Download:
+def _page_failed(request: PageRequest, progress: _Progress, error: str) -> PageFetch:
+    return PageFetch(
+        url=request.url,
+        entry_id=request.entry_id,
+        source_id=request.source_id,
+        final_url=progress.final_url,
+        http_status=progress.status,
+        error=error,
+        started_at=progress.started_at,
+        duration=_elapsed(progress),
+    )
+
+
+async def _read_file(url: str, cap: int, if_modified_since: str | None = None) -> _Download:
     """A file:// URL: 200 with the file's mtime as Last-Modified, or 304 when unchanged."""
-    parts = urlsplit(request.url)
+    parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise FetchError(f"file URL on another host: {request.url}", url=request.url)
+        raise FetchError(f"file URL on another host: {url}", url=url)
     path = url2pathname(parts.path)
 
     def read() -> _Download:
         stat = os.stat(path)
         last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
-        if request.last_modified == last_modified:
+        if if_modified_since == last_modified:
             return _Download(
                 status=304,
                 reason="Not Modified",
-                final_url=request.url,
+                final_url=url,
                 last_modified=last_modified,
             )
         if stat.st_size > cap:
-            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=request.url)
+            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=url)
         with open(path, "rb") as f:
             body = f.read(cap + 1)
         if len(body) > cap:
-            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=request.url)
+            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=url)
         return _Download(
-            status=200, reason="OK", final_url=request.url, last_modified=last_modified, body=body
+            status=200, reason="OK", final_url=url, last_modified=last_modified, body=body
         )
 
     return await asyncio.to_thread(read)

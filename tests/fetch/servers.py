@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -262,3 +263,65 @@ class Unresponsive:
         for filler in self._fillers:
             filler.close()
         self._listener.close()
+
+
+# --- article pages and the SSRF guard (#4) ------------------------------------------------
+
+
+class BoundFeedServer(FeedServer):
+    """A `FeedServer` on another loopback address: ``127.0.0.2`` or ``::1``."""
+
+    def __init__(self, host: str, routes: Mapping[str, Route] | None = None) -> None:
+        super().__init__(routes)
+        self._httpd.server_close()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        class Server(_QuietServer):
+            address_family = family
+
+        self._httpd = Server((host, 0), self._handler_class())
+        self.port = self._httpd.server_address[1]
+        self.base_url = (
+            f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+        )
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+
+def can_bind(host: str) -> bool:
+    """Whether this machine has the loopback address ``host`` (IPv6 may be off)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as sock:
+            sock.bind((host, 0))
+    except OSError:
+        return False
+    return True
+
+
+class TlsFeedServer(FeedServer):
+    """A `FeedServer` speaking HTTPS with ``certfile``; records the SNI names it was sent."""
+
+    def __init__(
+        self, certfile: str, keyfile: str, routes: Mapping[str, Route] | None = None
+    ) -> None:
+        super().__init__(routes)
+        self.server_names: list[str | None] = []
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+
+        def record(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None, ctx: object) -> None:
+            self.server_names.append(name)
+
+        context.sni_callback = record
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        self.base_url = f"https://localhost:{self.port}"
+
+
+def html(title: str = "A page", text: str = "Some words.") -> bytes:
+    """A small HTML article page."""
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>"
+    ).encode()
