@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -22,6 +23,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn
 from rich.progress import MofNCompleteColumn
 from rich.progress import Progress
@@ -40,7 +42,12 @@ from curator import SourceReport
 from curator import StoreError
 from curator import load_settings
 from curator import make_curator
+from curator.config import default_settings
 from curator.config import parse_sources_document
+from curator.model import ArticleReport
+from curator.model import ExtractResult
+from curator.model import Quote
+from curator.model import StoredQuote
 from curator.sources import append_sources_to_yaml
 from curator.sources import export_opml
 from curator.sources import new_sources_from_opml
@@ -61,7 +68,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 sources_app = typer.Typer(help="List, check, import and export sources.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+quotes_app = typer.Typer(help="Quotes found in fetched articles.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(quotes_app, name="quotes")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -75,6 +84,15 @@ class Options:
 
     def settings(self) -> Settings:
         return load_settings(self.sources, database_url=self.database_url, data_dir=self.data_dir)
+
+    def settings_or_default(self) -> Settings:
+        """The settings, or built-in defaults when no sources file exists (`extract`)."""
+        try:
+            return self.settings()
+        except ConfigError as e:
+            if self.sources is not None or "not found" not in e.message:
+                raise
+            return default_settings(database_url=self.database_url, data_dir=self.data_dir)
 
 
 def _version(value: bool) -> None:
@@ -118,13 +136,13 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (ConfigError, NotFoundError) as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from e
     except StoreError as e:
-        err.print(f"[red]database error:[/red] {e}", highlight=False)
+        err.print(f"[red]database error:[/red] {escape(str(e))}", highlight=False)
         raise typer.Exit(EXIT_STORE) from e
     except CuratorError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         raise typer.Exit(EXIT_FAILURES) from e
 
 
@@ -162,7 +180,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Create the database or migrate it to the newest schema."""
     with _curator(ctx) as facade:
         facade.upgrade()
-    err.print(f"database is up to date ({facade.settings.database_url})", highlight=False)
+    err.print(f"database is up to date ({escape(facade.database_url)})", highlight=False)
 
 
 # --- fetch ------------------------------------------------------------------------
@@ -185,6 +203,9 @@ def _report_json(report: SourceReport) -> dict[str, Any]:
         "http_status": report.http_status,
         "error": report.error,
         "seconds": round(report.duration.total_seconds(), 3),
+        "articles": report.articles,
+        "article_errors": report.article_errors,
+        "quotes": report.quotes,
     }
 
 
@@ -208,23 +229,37 @@ def fetch(
         else:
             total = len(source) if source else sum(1 for s in facade.sources if s.enabled)
             with Progress(
-                TextColumn("fetching"),
+                TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=err,
                 transient=True,
             ) as progress:
-                task = progress.add_task("fetch", total=total)
+                task = progress.add_task("sources", total=total)
 
                 def advance(report: SourceReport) -> None:
                     progress.advance(task)
                     if report.outcome is FetchOutcome.ERROR:
                         progress.console.print(
-                            f"[red]{report.source_id}:[/red] {report.error}", highlight=False
+                            f"[red]{report.source_id}:[/red] {escape(report.error or '')}",
+                            highlight=False,
                         )
 
-                reports = facade.fetch(source or (), only_due=due, on_report=advance)
+                articles = progress.add_task("articles", total=None, visible=False)
+
+                def article_done(report: ArticleReport) -> None:
+                    progress.update(articles, visible=True, advance=1)
+                    if report.error:
+                        progress.console.print(
+                            f"[yellow]{report.source_id}:[/yellow] "
+                            f"{escape(report.url)}: {escape(report.error)}",
+                            highlight=False,
+                        )
+
+                reports = facade.fetch(
+                    source or (), only_due=due, on_report=advance, on_article=article_done
+                )
             out.print(_fetch_table(reports))
     if any(r.outcome is FetchOutcome.ERROR for r in reports):
         raise typer.Exit(EXIT_FAILURES)
@@ -232,8 +267,21 @@ def fetch(
 
 def _fetch_table(reports: list[SourceReport]) -> Table:
     table = Table(title="fetch")
-    for column in ("source", "result", "new", "updated", "unchanged", "HTTP", "time", "error"):
-        table.add_column(column, justify="right" if column in {"new", "updated"} else "left")
+    columns = (
+        "source",
+        "result",
+        "new",
+        "updated",
+        "unchanged",
+        "HTTP",
+        "time",
+        "articles",
+        "quotes",
+        "error",
+    )
+    for column in columns:
+        numeric = column in {"new", "updated", "unchanged", "articles", "quotes"}
+        table.add_column(column, justify="right" if numeric else "left")
     for r in reports:
         style = _OUTCOME_STYLE[r.outcome]
         table.add_row(
@@ -244,7 +292,10 @@ def _fetch_table(reports: list[SourceReport]) -> Table:
             str(r.counts.unchanged),
             str(r.http_status or "—"),
             f"{r.duration.total_seconds():.2f}s",
-            r.error or "",
+            str(r.articles)
+            + (f" [red]({r.article_errors} failed)[/red]" if r.article_errors else ""),
+            str(r.quotes),
+            escape(r.error or ""),
         )
     return table
 
@@ -298,7 +349,7 @@ def status(
             _when(row.last_success_at),
             str(row.consecutive_failures),
             _when(row.next_due_at),
-            row.last_error or "",
+            escape(row.last_error or ""),
         )
     out.print(table)
 
@@ -333,7 +384,14 @@ def sources_list(
     for column in ("id", "name", "outlet", "enabled", "interval", "url"):
         table.add_column(column)
     for s in settings.sources:
-        table.add_row(s.id, s.name, s.outlet, "yes" if s.enabled else "no", str(s.interval), s.url)
+        table.add_row(
+            s.id,
+            escape(s.name),
+            escape(s.outlet),
+            "yes" if s.enabled else "no",
+            str(s.interval),
+            escape(s.url),
+        )
     out.print(table)
 
 
@@ -390,6 +448,182 @@ def sources_export(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+# --- extraction and quotes --------------------------------------------------------------
+
+
+def _quote_json(quote: Quote) -> dict[str, Any]:
+    return {
+        "text": quote.text,
+        "speaker": quote.speaker,
+        "speaker_kind": str(quote.speaker_kind),
+        "cue": quote.cue,
+        "kind": str(quote.kind),
+        "start": quote.start,
+        "end": quote.end,
+        "confidence": round(quote.confidence, 3),
+        "outlet": quote.outlet,
+    }
+
+
+def _extract_json(result: ExtractResult) -> dict[str, Any]:
+    article = result.extraction.article if result.extraction else None
+    return {
+        "input": result.input,
+        "title": article.title if article else None,
+        "byline": article.byline if article else None,
+        "published": article.published_at if article else None,
+        "url": (article.canonical_url or article.url) if article else None,
+        "text": article.text if article else None,
+        "quotes": [_quote_json(q) for q in result.extraction.quotes] if result.extraction else [],
+        "error": result.error,
+    }
+
+
+def _quotes_table(quotes: Sequence[Quote], title: str | None = None) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("#", "kind", "speaker", "cue", "outlet", "quote", "conf."):
+        table.add_column(column, overflow="fold")
+    for number, q in enumerate(quotes, 1):
+        table.add_row(
+            str(number),
+            str(q.kind),
+            escape(q.speaker or "—") + (f" [dim]({q.speaker_kind})[/dim]" if q.speaker else ""),
+            escape(q.cue or ""),
+            escape(q.outlet or ""),
+            escape(q.text),
+            f"{q.confidence:.2f}",
+        )
+    return table
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="local .html/.htm/.txt files (or .gz of those) and http(s) URLs"),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per input")] = False,
+) -> None:
+    """Extract the article and every quote with its speaker. Exit 1 if any input failed."""
+    with _errors():
+        settings = ctx.obj.settings_or_default()
+        with make_curator(settings) as facade:
+            results = facade.extract(inputs)
+    for result in results:
+        if as_json:
+            _json_line(_extract_json(result))
+            continue
+        article = result.extraction.article if result.extraction else None
+        if article is None:
+            err.print(f"[red]{escape(result.input)}:[/red] {escape(result.error or '')}")
+            continue
+        out.rule(escape(result.input))
+        out.print(f"[bold]{escape(article.title or '(no title)')}[/bold]")
+        details = [
+            article.byline,
+            _when(article.published_at) if article.published_at else None,
+            article.canonical_url or article.url,
+        ]
+        out.print(escape(" · ".join(d for d in details if d)), style="dim")
+        quotes = result.extraction.quotes if result.extraction else ()
+        if quotes:
+            out.print(_quotes_table(quotes))
+        else:
+            out.print("no quotes found", style="dim")
+    if any(r.error for r in results):
+        raise typer.Exit(EXIT_FAILURES)
+
+
+@app.command()
+def reextract(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            help="only pages fetched since this date (UTC)",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per article")] = False,
+) -> None:
+    """Extract stored article pages again (no re-fetch) and replace their quotes."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        since_utc = since.replace(tzinfo=UTC) if since is not None else None
+        reports = facade.reextract(source or (), since=since_utc)
+    for report in reports:
+        if as_json:
+            _json_line(
+                {
+                    "entry": report.entry_id,
+                    "source": report.source_id,
+                    "url": report.url,
+                    "quotes": report.quotes,
+                    "error": report.error,
+                }
+            )
+        elif report.error:
+            err.print(
+                f"[red]{report.source_id}:[/red] {escape(report.url)}: {escape(report.error)}"
+            )
+    if not as_json:
+        quotes = sum(r.quotes for r in reports)
+        out.print(f"re-extracted {len(reports)} articles: {quotes} quotes")
+    if any(r.error for r in reports):
+        raise typer.Exit(EXIT_FAILURES)
+
+
+@quotes_app.command("list")
+def quotes_list(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
+    ] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="speaker contains this text (any case)")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per quote")] = False,
+) -> None:
+    """List stored quotes, newest articles first."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        rows = facade.list_quotes(source_ids=source or (), speaker=speaker, limit=limit)
+    if as_json:
+        for row in rows:
+            _json_line(_stored_quote_json(row))
+        return
+    table = Table(title="quotes")
+    for column in ("source", "speaker", "kind", "quote", "article"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.source_id,
+            escape(row.quote.speaker or "—"),
+            str(row.quote.kind),
+            escape(row.quote.text),
+            escape(row.article_title or row.article_url or ""),
+        )
+    out.print(table)
+
+
+def _stored_quote_json(row: StoredQuote) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source_id,
+        "entry": row.entry_id,
+        "article": row.article_id,
+        "article_title": row.article_title,
+        "article_url": row.article_url,
+        **_quote_json(row.quote),
+    }
 
 
 def main() -> None:

@@ -11,34 +11,45 @@ import contextlib
 import logging
 from collections.abc import Callable
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 from typing import Self
 
 from curator.config import Settings
 from curator.config import load_settings
+from curator.errors import ExtractError
 from curator.errors import NotFoundError
 from curator.errors import StoreError
+from curator.extract.pipeline import extract_page
+from curator.extract.pipeline import read_input
 from curator.fetch import Fetcher
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
+from curator.model import ArticleReport
 from curator.model import Entry
 from curator.model import EntryCounts
+from curator.model import Extraction
+from curator.model import ExtractResult
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchAttempt
 from curator.model import FetchOutcome
+from curator.model import PageRequest
 from curator.model import Source
 from curator.model import SourceReport
 from curator.model import SourceState
 from curator.model import SourceStatus
+from curator.model import StoredQuote
 from curator.store import Store
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ReportCallback = Callable[[SourceReport], None]
+ArticleCallback = Callable[[ArticleReport], None]
 
 
 def utc_now() -> datetime:
@@ -72,6 +83,11 @@ class Curator:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def database_url(self) -> str:
+        """The database URL with any password masked, for messages."""
+        return self._store.url
+
     def upgrade(self) -> None:
         """Create or migrate the database schema to the newest revision."""
         self._store.upgrade()
@@ -96,9 +112,15 @@ class Curator:
         *,
         only_due: bool = False,
         on_report: ReportCallback | None = None,
+        on_article: ArticleCallback | None = None,
     ) -> list[SourceReport]:
-        """Fetch the given sources (default: every enabled one) and store their entries."""
-        return asyncio.run(self.fetch_async(source_ids, only_due=only_due, on_report=on_report))
+        """Fetch the given sources (default: every enabled one) and store their entries,
+        then fetch, extract and store the article pages of new entries (with their quotes)."""
+        return asyncio.run(
+            self.fetch_async(
+                source_ids, only_due=only_due, on_report=on_report, on_article=on_article
+            )
+        )
 
     async def fetch_async(
         self,
@@ -106,6 +128,7 @@ class Curator:
         *,
         only_due: bool = False,
         on_report: ReportCallback | None = None,
+        on_article: ArticleCallback | None = None,
     ) -> list[SourceReport]:
         selected = self._select_sources(source_ids)
         self._store.sync_sources(self.settings.sources, now=self._clock())
@@ -119,7 +142,7 @@ class Curator:
         requests = [_feed_request(states[source.id]) for source in to_fetch]
         by_id = {source.id: source for source in to_fetch}
         reports: list[SourceReport] = []
-        async with Fetcher(self.settings.fetch, parse_workers=self._parse_workers) as fetcher:
+        async with self._fetcher() as fetcher:
             async for fetched in fetcher.fetch_feeds(requests):
                 source = by_id[fetched.source_id]
                 # The write runs in a thread so the other fetches go on meanwhile;
@@ -130,8 +153,58 @@ class Curator:
                 reports.append(report)
                 if on_report is not None:
                     on_report(report)
+            with_articles = [s.id for s in to_fetch if s.fetch_articles]
+            if with_articles:
+                by_source: dict[str, list[ArticleReport]] = {}
+                for article in await self._fetch_articles(fetcher, with_articles, on_article):
+                    by_source.setdefault(article.source_id, []).append(article)
+                reports = [_with_articles(report, by_source) for report in reports]
         order = {source.id: i for i, source in enumerate(to_fetch)}
         reports.sort(key=lambda r: order[r.source_id])
+        return reports
+
+    async def _fetch_articles(
+        self,
+        fetcher: Fetcher,
+        source_ids: Sequence[str],
+        on_article: ArticleCallback | None,
+    ) -> list[ArticleReport]:
+        """Fetch, extract and store the article page of every entry that has none yet."""
+        todo = self._store.articles_to_fetch(source_ids=source_ids)
+        sources = {source.id: source for source in self.settings.sources}
+        requests = [
+            PageRequest(
+                url=item.url,
+                entry_id=item.entry_id,
+                source_id=item.source_id,
+                respect_robots=sources[item.source_id].robots,
+                allow_file=sources[item.source_id].url.startswith("file:"),
+            )
+            for item in todo
+            if item.source_id in sources
+        ]
+        reports: list[ArticleReport] = []
+        async for page in fetcher.fetch_pages(requests):
+            assert page.entry_id is not None and page.source_id is not None
+            extraction = None
+            if page.body is not None:
+                extraction = await _extract(
+                    fetcher, page.body, page.final_url or page.url, page.content_type, page.charset
+                )
+            await asyncio.to_thread(
+                self._store.save_article, page.source_id, page, extraction, now=self._clock()
+            )
+            error = page.error or (extraction.error if extraction else None)
+            report = ArticleReport(
+                entry_id=page.entry_id,
+                source_id=page.source_id,
+                url=page.url,
+                error=error,
+                quotes=len(extraction.quotes) if extraction else 0,
+            )
+            reports.append(report)
+            if on_article is not None:
+                on_article(report)
         return reports
 
     def _select_sources(self, source_ids: Sequence[str]) -> list[Source]:
@@ -199,6 +272,93 @@ class Curator:
             duration=fetched.duration,
         )
 
+    # --- extraction -------------------------------------------------------------
+
+    def extract(self, inputs: Sequence[str]) -> list[ExtractResult]:
+        """Extract article + quotes from local files (.html/.htm/.txt, or .gz of those)
+        and http(s) URLs, in input order. A failing input gets its error; the rest go on."""
+        return asyncio.run(self.extract_async(inputs))
+
+    async def extract_async(self, inputs: Sequence[str]) -> list[ExtractResult]:
+        async with self._fetcher() as fetcher:
+            jobs = [self._extract_one(fetcher, item) for item in inputs]
+            return list(await asyncio.gather(*jobs))
+
+    async def _extract_one(self, fetcher: Fetcher, item: str) -> ExtractResult:
+        if _is_web_url(item):
+            # An explicit request of the user, like a browser's: robots.txt is for crawls.
+            page = await fetcher.fetch_page(PageRequest(url=item, respect_robots=False))
+            if page.body is None:
+                return ExtractResult(input=item, error=page.error or "no content")
+            extraction = await _extract(
+                fetcher, page.body, page.final_url or page.url, page.content_type, page.charset
+            )
+            return ExtractResult(input=item, extraction=extraction, error=extraction.error)
+        try:
+            data, uri = await asyncio.to_thread(
+                _read_local_input, item, self.settings.fetch.max_bytes
+            )
+        except ExtractError as e:
+            return ExtractResult(input=item, error=e.message)
+        content_type = "text/plain" if _is_text_name(item) else "text/html"
+        extraction = await _extract(fetcher, data, uri, content_type, None)
+        return ExtractResult(input=item, extraction=extraction, error=extraction.error)
+
+    def reextract(
+        self,
+        source_ids: Sequence[str] = (),
+        *,
+        since: datetime | None = None,
+        on_article: ArticleCallback | None = None,
+    ) -> list[ArticleReport]:
+        """Extract stored pages again (no re-fetch) and replace their quotes."""
+        return asyncio.run(self._reextract(source_ids, since=since, on_article=on_article))
+
+    async def _reextract(
+        self,
+        source_ids: Sequence[str],
+        *,
+        since: datetime | None,
+        on_article: ArticleCallback | None,
+    ) -> list[ArticleReport]:
+        for source_id in source_ids:
+            self.get_source(source_id)
+        ids = self._store.raw_page_ids(source_ids=source_ids, since=since)
+        reports: list[ArticleReport] = []
+        async with self._fetcher() as fetcher:
+            for article_id in ids:
+                raw = await asyncio.to_thread(self._store.get_raw_page, article_id)
+                extraction = await _extract(
+                    fetcher, raw.body, raw.final_url or raw.url, raw.content_type, raw.charset
+                )
+                await asyncio.to_thread(
+                    self._store.save_extraction, article_id, extraction, now=self._clock()
+                )
+                report = ArticleReport(
+                    entry_id=raw.entry_id,
+                    source_id=raw.source_id,
+                    url=raw.url,
+                    error=extraction.error,
+                    quotes=len(extraction.quotes),
+                )
+                reports.append(report)
+                if on_article is not None:
+                    on_article(report)
+        return reports
+
+    def list_quotes(
+        self, *, source_ids: Sequence[str] = (), speaker: str | None = None, limit: int = 100
+    ) -> list[StoredQuote]:
+        for source_id in source_ids:
+            self.get_source(source_id)
+        return self._store.list_quotes(source_ids=source_ids, speaker=speaker, limit=limit)
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        return self._store.count_articles(source_id)
+
+    def _fetcher(self) -> Fetcher:
+        return Fetcher(self.settings.fetch, parse_workers=self._parse_workers)
+
     # --- status and entries --------------------------------------------------
 
     def status(self) -> list[SourceStatus]:
@@ -235,6 +395,50 @@ class Curator:
 
     def count_entries(self, source_id: str | None = None) -> int:
         return self._store.count_entries(source_id)
+
+
+async def _extract(
+    fetcher: Fetcher, body: bytes, url: str, content_type: str | None, charset: str | None
+) -> Extraction:
+    """extract_page in the worker pool; a crashed worker fails this page only."""
+    try:
+        return await fetcher.run_cpu(
+            extract_page, body, url=url, content_type=content_type, charset=charset
+        )
+    except BrokenProcessPool:
+        logger.warning("the extraction worker died on %s", url)
+        return Extraction(article=None, error="the extraction worker process died")
+
+
+def _is_web_url(item: str) -> bool:
+    return item.lower().startswith(("http://", "https://"))
+
+
+def _is_text_name(name: str) -> bool:
+    return name.lower().removesuffix(".gz").endswith(".txt")
+
+
+def _read_local_input(name: str, max_bytes: int) -> tuple[bytes, str]:
+    """The input's bytes (gunzipped) and its file: URI."""
+    path = Path(name)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ExtractError(f"file is {size:,} bytes, over the {max_bytes:,}-byte cap")
+        data = path.read_bytes()
+    except OSError as e:
+        raise ExtractError(f"cannot read {name}: {e.strerror or e}") from e
+    return read_input(data, name), path.resolve().as_uri()
+
+
+def _with_articles(report: SourceReport, by_source: dict[str, list[ArticleReport]]) -> SourceReport:
+    mine = by_source.get(report.source_id, [])
+    return replace(
+        report,
+        articles=sum(1 for a in mine if a.error is None),
+        article_errors=sum(1 for a in mine if a.error is not None),
+        quotes=sum(a.quotes for a in mine),
+    )
 
 
 def _feed_request(state: SourceState) -> FeedRequest:
