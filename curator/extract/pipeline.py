@@ -9,12 +9,11 @@ from __future__ import annotations
 import gzip
 import zlib
 
+from curator.errors import ExtractError
 from curator.extract.article import article_from_text
 from curator.extract.article import extract_article
 from curator.extract.quotes import ENGINE_VERSION
 from curator.extract.quotes import find_quotes
-
-from curator.errors import ExtractError
 from curator.model import Article
 from curator.model import Extraction
 

@@ -24,6 +24,7 @@ from curator.extract.quotes._speakers import backward_np
 from curator.extract.quotes._speakers import find_outlet
 from curator.extract.quotes._speakers import forward_np
 from curator.extract.quotes._speakers import gender_of
+from curator.extract.quotes._speakers import head_of
 from curator.extract.quotes._speakers import is_person_name
 from curator.extract.quotes._speakers import name_mentions
 from curator.extract.quotes._speakers import speaker_kind
@@ -124,6 +125,7 @@ class _Engine:
         text = self.text[toks[np.a].start : toks[np.b - 1].end]
         last = toks[np.b - 1]
         head = last.low
+        words = [t for t in toks[np.a : np.b] if t.quote < 0]
         return self.entities.add(
             Entity(
                 text=text,
@@ -135,6 +137,7 @@ class _Engine:
                 and head != "spokesperson"
                 and not head.endswith(("ss", "’s", "'s")),
                 gender=gender_of(toks, np),
+                head=head_of(words).low if words else head,
             )
         )
 
@@ -153,6 +156,13 @@ class _Engine:
                 if ent is not None:
                     self.entities.add(Entity(ent.text, ent.kind, ent.surname, pos, ent.plural))
                     return ent.text, ent.kind, True
+        if len(words) == 2 and words[0].low == "the":
+            ent = self.entities.by_head(words[1].low, pos)
+            if ent is not None:
+                self.entities.add(
+                    Entity(ent.text, ent.kind, ent.surname, pos, ent.plural, head=ent.head)
+                )
+                return ent.text, ent.kind, True
         kind = speaker_kind(toks, np)
         ent = self._register(toks, np, kind)
         return ent.text, kind, False
@@ -273,6 +283,13 @@ class _Engine:
         lq = qi
         if mark.multi:
             lq = next((i for i, t in enumerate(last.toks) if t.quote == toks[qi].quote), -1)
+        # “… ignored.” Voss added …: a quote that ends its sentence belongs to a cue
+        # before it in that sentence (X said that “…”), not to the next sentence's.
+        ends_sentence = self.text[mark.start : mark.end].rstrip()[-1:] == "."
+        if ends_sentence and any(
+            self._is_cue(toks, k) for k in range(qi - 1, max(s0, qi - 40) - 1, -1)
+        ):
+            lq = -1
         if lq >= 0:
             ck = self._after_cue(last.toks, lq)
             if ck >= 0:
@@ -501,15 +518,20 @@ def find_quotes_impl(text: str, blocks: Sequence[Block]) -> tuple[Quote, ...]:
             continue
         seen.add((f.start, f.end))
         spk = f.speaker
+        end = f.end
+        if f.kind is QuoteKind.PARTIAL:
+            # “… be ignored.” — the full stop inside the marks is typography, not speech.
+            while end > f.start + 1 and text[end - 1] in ".,;:":
+                end -= 1
         out.append(
             Quote(
-                text=text[f.start : f.end],
+                text=text[f.start : end],
                 speaker=spk.text if spk else None,
                 speaker_kind=spk.kind if spk else SpeakerKind.UNKNOWN,
                 cue=spk.cue if spk else None,
                 kind=f.kind,
                 start=f.start,
-                end=f.end,
+                end=end,
                 confidence=round(f.confidence, 2),
                 outlet=spk.outlet if spk else None,
             )

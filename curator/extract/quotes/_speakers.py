@@ -208,9 +208,9 @@ def speaker_kind(toks: list[Tok], np: NP) -> SpeakerKind:
     if not words:
         return SpeakerKind.UNKNOWN
     if any(t.text in ORG_WORDS for t in words):
-        head = _head(words)
+        head = head_of(words)
         return SpeakerKind.ROLE if head.low in ROLE_HEADS else SpeakerKind.ORGANIZATION
-    head = _head(words)
+    head = head_of(words)
     if head.low in ROLE_HEADS:
         return SpeakerKind.ROLE
     if head.low in ORG_HEADS:
@@ -220,7 +220,7 @@ def speaker_kind(toks: list[Tok], np: NP) -> SpeakerKind:
     return SpeakerKind.UNKNOWN
 
 
-def _head(words: list[Tok]) -> Tok:
+def head_of(words: list[Tok]) -> Tok:
     for i, t in enumerate(words):
         if i > 0 and (t.low in NP_PREPOSITIONS or t.low == "to"):
             return words[i - 1]
@@ -239,6 +239,7 @@ class Entity:
     pos: int
     plural: bool = False
     gender: str = ""
+    head: str = ""  # the head noun, lowercased ("spokesperson" in "a spokesperson for X")
 
 
 @dataclass(slots=True)
@@ -277,6 +278,19 @@ class Entities:
                 ):
                     best = ent
         return best
+
+    def by_head(self, head: str, pos: int) -> Entity | None:
+        """The latest longer mention with this head noun: "the spokesperson" → "A
+        spokesperson for the Port Authority"."""
+        for ent in reversed(self.items[-_WINDOW:]):
+            if (
+                ent.pos < pos
+                and ent.head == head
+                and ent.kind in (SpeakerKind.ROLE, SpeakerKind.ORGANIZATION)
+                and len(ent.text.split()) > 2
+            ):
+                return ent
+        return None
 
     def by_pronoun(self, pronoun: str, pos: int) -> Entity | None:
         want = PRONOUNS[pronoun]

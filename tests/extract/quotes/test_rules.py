@@ -341,3 +341,41 @@ def test_short_fragment_without_cue_is_not_a_quote() -> None:
 def test_short_fragment_with_cue_is_a_partial_quote() -> None:
     q = one("Chief inspector Wendy Pratt called the findings “credible” on Monday.")
     assert (q.text, q.kind, q.cue) == ("credible", QuoteKind.PARTIAL, "called")
+
+
+def test_sentence_final_quote_keeps_the_cue_of_its_own_sentence() -> None:
+    """“… ignored.” Voss added …: the next sentence's cue does not take the quote."""
+    text = (
+        "Harbour Commissioner Elena Voss said on Tuesday that the delays “cannot be ignored.” "
+        "Voss added that she had asked the operator for a written explanation."
+    )
+    first, second = find_quotes(text)
+    assert (first.kind, first.speaker, first.cue) == (
+        QuoteKind.PARTIAL,
+        "Harbour Commissioner Elena Voss",
+        "said",
+    )
+    assert (second.kind, second.speaker) == (QuoteKind.INDIRECT, "Harbour Commissioner Elena Voss")
+
+
+def test_quote_before_its_cue_after_a_full_stop_inside_the_marks() -> None:
+    """Without a cue earlier in the sentence, a cue right after the quote still attributes it."""
+    q = one("“We rebuilt it by hand.” said museum director Oskar Lind.")
+    assert (q.speaker, q.kind) == ("museum director Oskar Lind", QuoteKind.DIRECT)
+
+
+def test_partial_quote_leaves_out_the_full_stop_inside_the_marks() -> None:
+    q = one("Nikki Haley said the reports “cannot be ignored.”")
+    assert (q.kind, q.text) == (QuoteKind.PARTIAL, "cannot be ignored")
+
+
+def test_speaker_definite_description_resolves_to_the_earlier_role() -> None:
+    text = (
+        "A spokesperson for the Port Authority told The Ledger that the authority “continues "
+        "to monitor the situation.” The spokesperson declined to say more, saying, “As permit "
+        "records are confidential, we are unable to discuss individual cases.”"
+    )
+    assert [(q.speaker, q.kind) for q in find_quotes(text)] == [
+        ("A spokesperson for the Port Authority", QuoteKind.PARTIAL),
+        ("A spokesperson for the Port Authority", QuoteKind.DIRECT),
+    ]
