@@ -36,12 +36,25 @@ import curator
 from curator.cli import app
 from curator.config import load_settings
 from curator.store import Store
+from curator.store._migrations import head_revision
 
 REPO = Path(__file__).resolve().parent.parent
 OPML = Path(__file__).resolve().parent / "data" / "opml"
 CURATOR_BIN = Path(sys.executable).parent / "curator"
 
-FETCH_KEYS = {"source", "outcome", "new", "updated", "unchanged", "http_status", "error", "seconds"}
+FETCH_KEYS = {
+    "source",
+    "outcome",
+    "new",
+    "updated",
+    "unchanged",
+    "http_status",
+    "error",
+    "seconds",
+    "articles",
+    "article_errors",
+    "quotes",
+}
 STATUS_KEYS = {
     "source",
     "name",
@@ -129,9 +142,14 @@ class Project:
             str(self.data_dir),
         ]
 
-    def write(self, sources: Mapping[str, str], *, header: str = "") -> str:
+    def write(
+        self, sources: Mapping[str, str], *, header: str = "", fetch_articles: bool = False
+    ) -> str:
         text = header + "fetch:\n  timeout: 5s\n  connect_timeout: 2s\nsources:\n"
-        text += "".join(f"  - id: {sid}\n    url: {url}\n" for sid, url in sources.items())
+        articles = "" if fetch_articles else "    fetch_articles: false\n"
+        text += "".join(
+            f"  - id: {sid}\n    url: {url}\n{articles}" for sid, url in sources.items()
+        )
         self.sources.write_text(text, encoding="utf-8")
         return text
 
@@ -265,6 +283,9 @@ def test_fetch_json_prints_one_line_per_source(project: Project, server: FeedSer
         "unchanged": 0,
         "http_status": 200,
         "error": None,
+        "articles": 0,
+        "article_errors": 0,
+        "quotes": 0,
     }
     assert broken == {
         "source": "broken",
@@ -274,6 +295,9 @@ def test_fetch_json_prints_one_line_per_source(project: Project, server: FeedSer
         "unchanged": 0,
         "http_status": 500,
         "error": "HTTP 500 Internal Server Error",
+        "articles": 0,
+        "article_errors": 0,
+        "quotes": 0,
     }
     assert (gone["outcome"], gone["http_status"], gone["error"]) == ("gone", 410, None)
 
@@ -373,7 +397,7 @@ def test_db_upgrade_is_idempotent(project: Project) -> None:
         assert result.exit_code == 0, result.output
         assert "database is up to date" in result.stderr
     with Store(project.database_url) as store:
-        assert store.current_revision() == "0001"
+        assert store.current_revision() == head_revision()
     assert project.counts() == {}
 
 
@@ -637,7 +661,11 @@ def test_command_tree_is_the_documented_one() -> None:
     assert sorted(" ".join(p) for p in _command_paths() if p) == [
         "db",
         "db upgrade",
+        "extract",
         "fetch",
+        "quotes",
+        "quotes list",
+        "reextract",
         "sources",
         "sources check",
         "sources export",
