@@ -308,16 +308,8 @@ class Fetcher:
                 retry_after=e.retry_after,
                 started_at=_utcnow(),
             )
-        except (FetchError, FeedParseError) as e:
-            return self._failed(request, progress, e.message)
-        except (httpx.HTTPError, OSError) as e:
-            return self._failed(request, progress, self._describe_error(e, progress))
-        except Exception as e:  # a bug must not stop the other sources
-            logger.debug("unexpected error fetching %s", request.url, exc_info=True)
-            message = _last_message([e])
-            return self._failed(
-                request, progress, f"unexpected error: {type(e).__name__}: {message}"
-            )
+        except Exception as e:  # even a bug must not stop the other sources
+            return self._failed(request, progress, self._error_line(e, progress, request.url))
 
     async def fetch_pages(self, requests: Iterable[PageRequest]) -> AsyncIterator[PageFetch]:
         """Fetch every article page concurrently; yield one `PageFetch` each, as they complete.
@@ -344,16 +336,17 @@ class Fetcher:
                 )
             download = await self._download(request.url, progress, get)
             return _page_result(request, progress, download)
-        except FetchError as e:
-            return _page_failed(request, progress, e.message)
-        except (httpx.HTTPError, OSError) as e:
-            return _page_failed(request, progress, self._describe_error(e, progress))
-        except Exception as e:  # a bug must not stop the other pages
-            logger.debug("unexpected error fetching %s", request.url, exc_info=True)
-            message = _last_message([e])
-            return _page_failed(
-                request, progress, f"unexpected error: {type(e).__name__}: {message}"
-            )
+        except Exception as e:  # even a bug must not stop the other pages
+            return _page_failed(request, progress, self._error_line(e, progress, request.url))
+
+    def _error_line(self, exc: Exception, progress: _Progress, url: str) -> str:
+        """The one-line reason a fetch failed: the choke point for every exception."""
+        if isinstance(exc, FetchError | FeedParseError):
+            return exc.message
+        if isinstance(exc, httpx.HTTPError | OSError):
+            return self._describe_error(exc, progress)
+        logger.debug("unexpected error fetching %s", url, exc_info=True)
+        return f"unexpected error: {type(exc).__name__}: {_last_message([exc])}"
 
     def _check_open(self) -> None:
         if self._slots is None:
