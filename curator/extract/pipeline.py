@@ -7,7 +7,9 @@ values (``Extraction.error``), so one bad page never stops a batch.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
+from collections.abc import Sequence
 
 from curator.errors import ExtractError
 from curator.extract.article import article_from_text
@@ -16,6 +18,8 @@ from curator.extract.quotes import ENGINE_VERSION
 from curator.extract.quotes import find_quotes
 from curator.model import Article
 from curator.model import Extraction
+from curator.model import Quote
+from curator.model import QuoteKind
 
 #: Bump when the body extractor's output changes (the quote engine has its own).
 ARTICLE_VERSION = "1"
@@ -48,9 +52,40 @@ def extract_page(
 def quotes_of(article: Article) -> Extraction:
     return Extraction(
         article=article,
-        quotes=find_quotes(article.text, article.blocks),
+        quotes=drop_repeats(find_quotes(article.text, article.blocks)),
         version=EXTRACTION_VERSION,
     )
+
+
+def drop_repeats(quotes: Sequence[Quote]) -> tuple[Quote, ...]:
+    """Keep one of each quote. Pull quotes repeat body text: the copy quoted in a
+    paragraph (with its speaker and cue in context) is the one to keep."""
+    keys = [_normalise(q.text) for q in quotes]
+    if len(quotes) > _MAX_PAIRWISE:  # a pathological page: exact repeats only
+        first = {key: i for i, key in reversed(list(enumerate(keys)))}
+        return tuple(q for i, q in enumerate(quotes) if first[keys[i]] == i)
+
+    def repeats(i: int, j: int) -> bool:
+        if i == j or not keys[i] or keys[i] not in keys[j]:
+            return False
+        if quotes[i].kind is QuoteKind.BLOCKQUOTE:
+            # inside a paragraph quote, or inside a longer (or earlier) block quote
+            return (
+                quotes[j].kind is not QuoteKind.BLOCKQUOTE or len(keys[j]) > len(keys[i]) or j < i
+            )
+        return keys[i] == keys[j] and quotes[j].kind is not QuoteKind.BLOCKQUOTE and j < i
+
+    return tuple(
+        q for i, q in enumerate(quotes) if not any(repeats(i, j) for j in range(len(quotes)))
+    )
+
+
+_MAX_PAIRWISE = 500
+_NON_WORD = re.compile(r"\W+")
+
+
+def _normalise(text: str) -> str:
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def read_input(data: bytes, name: str) -> bytes:
