@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from curator.core import make_curator as make_curator
 
 from curator.config import Settings as Settings
+from curator.config import default_settings as default_settings
 from curator.config import load_settings as load_settings
 from curator.errors import ConfigError as ConfigError
 from curator.errors import CuratorError as CuratorError
@@ -22,31 +23,52 @@ from curator.errors import FetchError as FetchError
 from curator.errors import NotFoundError as NotFoundError
 from curator.errors import SourceError as SourceError
 from curator.errors import StoreError as StoreError
+from curator.model import Article as Article
+from curator.model import ArticleReport as ArticleReport
 from curator.model import Entry as Entry
 from curator.model import EntryCounts as EntryCounts
+from curator.model import ExtractResult as ExtractResult
 from curator.model import FetchOutcome as FetchOutcome
+from curator.model import Quote as Quote
+from curator.model import QuoteKind as QuoteKind
 from curator.model import Source as Source
 from curator.model import SourceReport as SourceReport
 from curator.model import SourceStatus as SourceStatus
+from curator.model import SpeakerKind as SpeakerKind
+from curator.model import StoredQuote as StoredQuote
+from curator.sources import OpmlImport as OpmlImport
+from curator.sources import export_opml as export_opml
+from curator.sources import plan_opml_import as plan_opml_import
 
 __all__ = [
+    "Article",
+    "ArticleReport",
     "ConfigError",
     "Curator",
     "CuratorError",
     "Entry",
     "EntryCounts",
+    "ExtractResult",
     "FetchError",
     "FetchOutcome",
     "NotFoundError",
+    "OpmlImport",
+    "Quote",
+    "QuoteKind",
     "Settings",
     "Source",
     "SourceError",
     "SourceReport",
     "SourceStatus",
+    "SpeakerKind",
     "StoreError",
+    "StoredQuote",
     "__version__",
+    "default_settings",
+    "export_opml",
     "load_settings",
     "make_curator",
+    "plan_opml_import",
 ]
 
 

@@ -32,27 +32,23 @@ from rich.progress import TimeElapsedColumn
 from rich.table import Table
 
 import curator
+from curator import ArticleReport
 from curator import ConfigError
 from curator import Curator
 from curator import CuratorError
+from curator import ExtractResult
 from curator import FetchOutcome
 from curator import NotFoundError
+from curator import Quote
 from curator import Settings
 from curator import SourceReport
+from curator import StoredQuote
 from curator import StoreError
+from curator import default_settings
+from curator import export_opml
 from curator import load_settings
 from curator import make_curator
-from curator.config import default_settings
-from curator.config import parse_sources_document
-from curator.model import ArticleReport
-from curator.model import ExtractResult
-from curator.model import Quote
-from curator.model import StoredQuote
-from curator.sources import append_sources_to_yaml
-from curator.sources import export_opml
-from curator.sources import new_sources_from_opml
-from curator.sources import parse_opml
-from curator.sources import sources_yaml_items
+from curator import plan_opml_import
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -418,19 +414,22 @@ def sources_import(
     """Add the feeds of an OPML file to sources.yaml (skipping URLs already there)."""
     with _errors():
         settings = ctx.obj.settings()
-        outlines = parse_opml(opml.read_bytes(), path=str(opml))
-        added = new_sources_from_opml(outlines, settings.sources)
-        items = sources_yaml_items(added)
-        if print_only:
-            sys.stdout.write(items)
-            return
         path = settings.sources_path
-        text = append_sources_to_yaml(path.read_text(encoding="utf-8"), items)
-        # Validate the result before writing, so a bad import never breaks the file.
-        parse_sources_document(text, str(path), base_dir=path.resolve().parent)
-        path.write_text(text, encoding="utf-8")
-    skipped = len(outlines) - len(added)
-    out.print(f"imported {len(added)} sources into {path} ({skipped} already there)")
+        plan = plan_opml_import(
+            opml.read_bytes(),
+            opml_name=str(opml),
+            sources_text=path.read_text(encoding="utf-8"),
+            sources_path=path,
+            existing=settings.sources,
+        )
+        if print_only:
+            sys.stdout.write(plan.items_yaml)
+            return
+        if plan.problem is not None:
+            raise plan.problem
+        assert plan.new_text is not None
+        path.write_text(plan.new_text, encoding="utf-8")
+    out.print(f"imported {len(plan.added)} sources into {path} ({plan.skipped} already there)")
 
 
 @sources_app.command("export")

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from curator.config import parse_sources_document
 from curator.errors import ConfigError
 from curator.model import Source
 
@@ -147,3 +149,46 @@ def export_opml(sources: Iterable[Source], *, title: str, now: datetime) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpmlImport:
+    """What importing an OPML file into sources.yaml would do."""
+
+    added: tuple[Source, ...]
+    skipped: int  # outlines whose URL is already configured
+    items_yaml: str  # the YAML list items for the added sources
+    new_text: str | None  # the whole new sources.yaml, validated
+    problem: ConfigError | None  # why new_text is None
+
+
+def plan_opml_import(
+    opml: bytes,
+    *,
+    opml_name: str,
+    sources_text: str,
+    sources_path: Path,
+    existing: Sequence[Source],
+) -> OpmlImport:
+    """Pure: the sources an OPML file adds and the new sources.yaml text.
+
+    The new text is validated here, so a bad import can never break the file:
+    when it cannot be appended or would not validate, ``problem`` says why.
+    """
+    outlines = parse_opml(opml, path=opml_name)
+    added = new_sources_from_opml(outlines, existing)
+    items = sources_yaml_items(added)
+    new_text: str | None = None
+    problem: ConfigError | None = None
+    try:
+        new_text = append_sources_to_yaml(sources_text, items)
+        parse_sources_document(new_text, str(sources_path), base_dir=sources_path.resolve().parent)
+    except ConfigError as e:
+        new_text, problem = None, e
+    return OpmlImport(
+        added=tuple(added),
+        skipped=len(outlines) - len(added),
+        items_yaml=items,
+        new_text=new_text,
+        problem=problem,
+    )
