@@ -122,3 +122,37 @@ class PublishError(CuratorError):
     """Publishing to a target failed."""
 
     default_message = "publish failed"
+
+
+class DraftError(CuratorError):
+    """A draft operation was refused; carries the draft id."""
+
+    default_message = "draft operation refused"
+
+    def __init__(self, message: str | None = None, *, draft_id: int | None = None) -> None:
+        self.draft_id = draft_id
+        super().__init__(message)
+
+
+class StaleVersionError(DraftError):
+    """The draft changed since the version the caller based its change on."""
+
+    default_message = "the draft was changed by someone else; reload it and try again"
+
+
+class InvalidTransitionError(DraftError):
+    """The review state machine does not allow this change (e.g. approving twice)."""
+
+    default_message = "this change is not allowed in the draft's current state"
+
+
+class ApprovalBlockedError(DraftError):
+    """A flagged draft (verbatim check or budget) cannot be approved without --force."""
+
+    default_message = "the draft is flagged and cannot be approved without --force and a note"
+
+
+class DraftFormatError(DraftError):
+    """An edited draft (Markdown + YAML front matter) is not valid."""
+
+    default_message = "the edited draft is not valid"

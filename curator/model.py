@@ -351,3 +351,88 @@ class ExtractResult:
     input: str  # the argument exactly as given
     extraction: Extraction | None = None
     error: str | None = None
+
+
+# --- drafts and review (#5) ----------------------------------------------------------
+
+
+class DraftState(StrEnum):
+    NEW = "new"  # waiting for a reviewer
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"  # set by the publisher
+
+
+class DraftFlag(StrEnum):
+    """Why a draft needs a closer look; VERBATIM and BUDGET block approval."""
+
+    VERBATIM = "verbatim"  # a quote or the excerpt is not in the article text
+    BUDGET = "budget"  # more words quoted than the excerpt budget allows
+    SOURCE_CHANGED = "source_changed"  # the article changed after a human edit
+    NO_QUOTES = "no_quotes"  # nothing attributed was found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftQuote:
+    """A quote as it appears in a draft: its words and who said them."""
+
+    text: str
+    speaker: str | None = None
+    cue: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credit:
+    """An outlet that reported the story, with a link ("also reported by")."""
+
+    outlet: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftContent:
+    """What a reviewer reads and edits: the post in the seed's shape."""
+
+    headline: str
+    summary: str  # 1–3 sentences from the lead
+    attribution: str  # "<Speaker> told <Outlet> that “…”"
+    excerpt: str  # a contiguous passage quoted verbatim (rendered as a blockquote)
+    quotes: tuple[DraftQuote, ...] = ()
+    source_url: str = ""
+    outlet: str = ""
+    published_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    also_reported_by: tuple[Credit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Draft:
+    """A stored draft: its content, review state and provenance."""
+
+    id: int
+    state: DraftState
+    version: int  # bumped by every change; stale versions are refused
+    content: DraftContent
+    flags: tuple[DraftFlag, ...] = ()
+    source_id: str
+    entry_id: int
+    article_id: int | None = None
+    extraction_version: str = ""
+    edited: bool = False  # a human changed the content: never overwritten by the machine
+    proposed: DraftContent | None = None  # the new machine version after "source changed"
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftEvent:
+    """One line of a draft's history."""
+
+    draft_id: int
+    at: datetime
+    by: str
+    action: str  # created, edited, approved, rejected, published, source_changed, reopened
+    version: int
+    changes: tuple[str, ...] = ()  # the fields that changed
+    note: str | None = None
