@@ -20,6 +20,8 @@ import yaml
 
 from curator import __version__
 from curator.errors import ConfigError
+from curator.model import FILTER_FIELDS
+from curator.model import FilterRules
 from curator.model import Source
 
 DEFAULT_SOURCES_PATH = "sources.yaml"
@@ -34,6 +36,9 @@ DEFAULT_CONTACT_URL = "https://github.com/curator-news/curator"
 DEFAULT_USER_AGENT = f"curator/{__version__} (+{DEFAULT_CONTACT_URL})"
 DEFAULT_INTERVAL = timedelta(minutes=30)
 DEFAULT_MAX_BACKOFF = timedelta(hours=24)
+DEFAULT_EXCERPT_FRACTION = 0.15
+DEFAULT_EXCERPT_MAX_WORDS = 250
+DEFAULT_DEDUP_THRESHOLD = 0.8
 
 #: Every setting with its one-line help. tests/test_docs.py checks README documents each.
 SETTINGS_HELP: dict[str, str] = {
@@ -48,6 +53,12 @@ SETTINGS_HELP: dict[str, str] = {
     "fetch.max_backoff": "longest wait before retrying a failing source",
     "defaults.interval": "how often a source is due (e.g. 30m, 1h)",
     "defaults.fetch_articles": "fetch each new entry's article page",
+    "defaults.filters": "keep/block rules, min_words, max_age for every source (see Filters)",
+    "curate.excerpt_fraction": "most of an article's words a draft may quote (0.15 = 15%)",
+    "curate.excerpt_max_words": "most words a draft may quote in all",
+    "curate.min_quotes": "fewest quotes a draft shows when the article has them",
+    "curate.max_quotes": "most quotes a draft shows",
+    "curate.dedup_threshold": "similarity (0–1) above which two stories are one",
     "CURATOR_DATABASE_URL": "SQLAlchemy URL of the database (default sqlite:///<data dir>/curator.db)",
     "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
     "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
@@ -117,6 +128,16 @@ class FetchSettings:
 class SourceDefaults:
     interval: timedelta = DEFAULT_INTERVAL
     fetch_articles: bool = True
+    filters: FilterRules = field(default_factory=FilterRules)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurateSettings:
+    excerpt_fraction: float = DEFAULT_EXCERPT_FRACTION
+    excerpt_max_words: int = DEFAULT_EXCERPT_MAX_WORDS
+    min_quotes: int = 2
+    max_quotes: int = 5
+    dedup_threshold: float = DEFAULT_DEDUP_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +147,7 @@ class Settings:
     sources_path: Path
     fetch: FetchSettings = field(default_factory=FetchSettings)
     defaults: SourceDefaults = field(default_factory=SourceDefaults)
+    curate: CurateSettings = field(default_factory=CurateSettings)
     sources: tuple[Source, ...] = ()
 
 
@@ -203,8 +225,11 @@ _SOURCE_KEYS = {
     "fetch_articles",
     "robots",
     "tags",
+    "filters",
 }
-_TOP_KEYS = {"fetch", "defaults", "sources", "publish"}
+_TOP_KEYS = {"fetch", "defaults", "curate", "sources", "publish"}
+_CURATE_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("curate.")}
+_FILTER_KEYS = {"keep", "block", "min_words", "max_age"}
 
 
 class _Checker:
@@ -250,6 +275,54 @@ class _Checker:
             raise self.fail(str(e), at) from e
         raise AssertionError(kind)
 
+    def filters(self, value: Any, at: tuple[str | int, ...]) -> FilterRules:
+        raw = self.mapping(value, at, _FILTER_KEYS)
+        rules: dict[str, tuple[tuple[str, str], ...]] = {}
+        for side in ("keep", "block"):
+            patterns = self.mapping(raw.get(side), (*at, side), set(FILTER_FIELDS))
+            pairs: list[tuple[str, str]] = []
+            for field_name, pattern in patterns.items():
+                where_ = (*at, side, field_name)
+                items = pattern if isinstance(pattern, list) else [pattern]
+                for item in items:
+                    text = self.convert(item, where_, "str")
+                    try:
+                        re.compile(text)
+                    except re.error as e:
+                        raise self.fail(f"bad regular expression {text!r}: {e}", where_) from e
+                    pairs.append((field_name, text))
+            rules[side] = tuple(pairs)
+        min_words = raw.get("min_words", 0)
+        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
+            raise self.fail(f"expected a whole number ≥ 0, got {min_words!r}", (*at, "min_words"))
+        max_age = (
+            self.convert(raw["max_age"], (*at, "max_age"), "duration") if "max_age" in raw else None
+        )
+        return FilterRules(
+            keep=rules["keep"], block=rules["block"], min_words=min_words, max_age=max_age
+        )
+
+    def curate(self, value: Any) -> CurateSettings:
+        raw = self.mapping(value, ("curate",), _CURATE_KEYS)
+        values: dict[str, Any] = {}
+        for key in ("excerpt_fraction", "dedup_threshold"):
+            if key in raw:
+                number = raw[key]
+                if (
+                    isinstance(number, bool)
+                    or not isinstance(number, int | float)
+                    or not (0 < number <= 1)
+                ):
+                    raise self.fail(f"expected a number in (0, 1], got {number!r}", ("curate", key))
+                values[key] = float(number)
+        for key in ("excerpt_max_words", "min_quotes", "max_quotes"):
+            if key in raw:
+                values[key] = self.convert(raw[key], ("curate", key), "int")
+        settings = CurateSettings(**values)
+        if settings.min_quotes > settings.max_quotes:
+            raise self.fail("min_quotes is more than max_quotes", ("curate", "min_quotes"))
+        return settings
+
 
 _FETCH_KINDS = {
     "concurrency": "int",
@@ -293,7 +366,9 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
     fetch = FetchSettings(**fetch_values)
 
     raw_defaults = check.mapping(top.get("defaults"), ("defaults",), _DEFAULT_KEYS)
+    default_filters = check.filters(raw_defaults.get("filters"), ("defaults", "filters"))
     defaults = SourceDefaults(
+        filters=default_filters,
         interval=check.convert(raw_defaults["interval"], ("defaults", "interval"), "duration")
         if "interval" in raw_defaults
         else DEFAULT_INTERVAL,
@@ -355,9 +430,13 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
                 else defaults.fetch_articles,
                 robots=check.convert(item.get("robots", True), (*at, "robots"), "bool"),
                 tags=tuple(tags_raw),
+                filters=_merge_filters(
+                    default_filters, check.filters(item.get("filters"), (*at, "filters"))
+                ),
                 line=where.line(at),
             )
         )
+    curate = check.curate(top.get("curate"))
     for source in sources:
         if source.interval <= timedelta(0):
             raise ConfigError("interval must be positive", path=path, line=source.line)
@@ -367,7 +446,18 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
         sources_path=Path(path),
         fetch=fetch,
         defaults=defaults,
+        curate=curate,
         sources=tuple(sources),
+    )
+
+
+def _merge_filters(defaults: FilterRules, own: FilterRules) -> FilterRules:
+    """A source's rules add to the defaults'; its min_words/max_age replace theirs."""
+    return FilterRules(
+        keep=defaults.keep + own.keep,
+        block=defaults.block + own.block,
+        min_words=own.min_words or defaults.min_words,
+        max_age=own.max_age or defaults.max_age,
     )
 
 
@@ -404,6 +494,7 @@ def load_settings(
         sources_path=path,
         fetch=parsed.fetch,
         defaults=parsed.defaults,
+        curate=parsed.curate,
         sources=parsed.sources,
     )
 

@@ -12,6 +12,20 @@ from datetime import timedelta
 from enum import StrEnum
 
 
+FILTER_FIELDS = ("title", "url", "author", "tags", "content")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilterRules:
+    """Which entries of a source become drafts. Patterns are regular expressions
+    (searched, case-insensitive) on one of FILTER_FIELDS."""
+
+    keep: tuple[tuple[str, str], ...] = ()  # (field, pattern): at least one must match
+    block: tuple[tuple[str, str], ...] = ()  # (field, pattern): none may match
+    min_words: int = 0  # of the article body
+    max_age: timedelta | None = None  # since the entry was published
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     """A configured source, as written in sources.yaml (after defaults are applied)."""
@@ -25,6 +39,7 @@ class Source:
     fetch_articles: bool = True
     robots: bool = True  # honour robots.txt when fetching its article pages
     tags: tuple[str, ...] = ()
+    filters: FilterRules = field(default_factory=FilterRules)
     line: int | None = None  # where it is defined in sources.yaml, for messages
 
 

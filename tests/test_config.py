@@ -139,3 +139,49 @@ def test_parse_duration_rejects(value: object) -> None:
 )
 def test_parse_size(value: object, expected: int) -> None:
     assert parse_size(value) == expected
+
+
+def test_filters_merge_defaults_and_source_rules() -> None:
+    settings = parse_sources_document(
+        "defaults:\n"
+        "  filters:\n"
+        "    block: {title: '(?i)sponsored'}\n"
+        "    min_words: 100\n"
+        "sources:\n"
+        "  - id: a\n    url: https://e.com/a\n"
+        "    filters:\n"
+        "      keep: {tags: [politics, world]}\n"
+        "      block: {url: '/live/'}\n"
+        "      max_age: 2d\n"
+        "  - id: b\n    url: https://e.com/b\n",
+        "s.yaml",
+    )
+    a, b = settings.sources
+    assert a.filters.keep == (("tags", "politics"), ("tags", "world"))
+    assert a.filters.block == (("title", "(?i)sponsored"), ("url", "/live/"))
+    assert (a.filters.min_words, a.filters.max_age) == (100, timedelta(days=2))
+    assert b.filters.block == (("title", "(?i)sponsored"),) and b.filters.keep == ()
+
+
+def test_curate_section() -> None:
+    settings = parse_sources_document(
+        "curate: {excerpt_fraction: 0.1, excerpt_max_words: 120, max_quotes: 3}\n", "s.yaml"
+    )
+    assert settings.curate.excerpt_fraction == 0.1
+    assert settings.curate.excerpt_max_words == 120
+    assert (settings.curate.min_quotes, settings.curate.max_quotes) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("defaults:\n  filters:\n    block: {title: '('}\n", 3, "bad regular expression"),
+        ("defaults:\n  filters:\n    keep: {colour: x}\n", 3, "unknown key 'colour'"),
+        ("defaults:\n  filters:\n    min_words: -1\n", 3, "whole number ≥ 0"),
+        ("curate:\n  excerpt_fraction: 2\n", 2, "number in (0, 1]"),
+        ("curate:\n  min_quotes: 4\n  max_quotes: 3\n", 2, "min_quotes is more than max_quotes"),
+    ],
+)
+def test_filter_and_curate_errors(text: str, line: int, needle: str) -> None:
+    error = error_of(text)
+    assert needle in str(error) and error.line == line
