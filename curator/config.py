@@ -38,7 +38,7 @@ DEFAULT_INTERVAL = timedelta(minutes=30)
 DEFAULT_MAX_BACKOFF = timedelta(hours=24)
 DEFAULT_EXCERPT_FRACTION = 0.15
 DEFAULT_EXCERPT_MAX_WORDS = 250
-DEFAULT_DEDUP_THRESHOLD = 0.8
+DEFAULT_DEDUP_THRESHOLD = 0.6
 
 #: Every setting with its one-line help. tests/test_docs.py checks README documents each.
 SETTINGS_HELP: dict[str, str] = {
