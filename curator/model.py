@@ -11,7 +11,6 @@ from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
 
-
 FILTER_FIELDS = ("title", "url", "author", "tags", "content")
 
 
@@ -451,3 +450,24 @@ class DraftEvent:
     version: int
     changes: tuple[str, ...] = ()  # the fields that changed
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DroppedEntry:
+    """An entry the curate stage decided not to make a draft of, and why."""
+
+    entry_id: int
+    source_id: str
+    reason: str
+    at: datetime
+    title: str | None = None  # of the entry
+    url: str | None = None  # the entry's link
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryToDraft:
+    """An entry with an extracted article and no draft yet (nor dropped, nor gone)."""
+
+    entry_id: int
+    source_id: str
+    article_id: int

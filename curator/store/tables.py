@@ -153,3 +153,88 @@ quotes = Table(
     Column("outlet", Text),
     UniqueConstraint("article_id", "position"),
 )
+
+# --- drafts and review (#5) ----------------------------------------------------------
+
+# One draft per story, made from its primary entry. content/proposed hold a
+# DraftContent as JSON (curator.store._drafts: content_to_json / content_from_json);
+# flags a list of DraftFlag values. story_url (normalised canonical URL) and signature
+# (opaque, for near-duplicate detection) are what dedup compares new entries with.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("proposed", JSON),
+    Column("flags", JSON, nullable=False),
+    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
+    Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),
+    Column("article_id", Integer, ForeignKey("articles.id")),
+    Column("extraction_version", String(64), nullable=False),
+    Column("edited", Boolean, nullable=False),
+    Column("story_url", Text, nullable=False),
+    Column("signature", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "story_url"),
+    Index(None, "created_at"),
+    Index(None, "state", "created_at"),
+)
+
+# The other entries that reported a draft's story ("also reported by"). The draft's
+# primary entry (drafts.entry_id) is not repeated here. An entry belongs to one draft.
+draft_sources = Table(
+    "draft_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id", ondelete="CASCADE"), nullable=False),
+    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
+    Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),
+    Column("outlet", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Index(None, "draft_id"),
+)
+
+# A draft's history, one row per change (DraftEvent).
+draft_events = Table(
+    "draft_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("note", Text),
+    Index(None, "draft_id", "id"),
+)
+
+# Stories that must stay gone when a feed shows them again (deleted or rejected):
+# by entry (source_id + entry_key) and/or by normalised URL (any source).
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(200), ForeignKey("sources.id")),
+    Column("entry_key", Text),
+    Column("url", Text),
+    Column("reason", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "source_id", "entry_key"),
+    Index(None, "url"),
+)
+
+# Entries the curate stage decided not to make drafts of (filters, too short, ...).
+dropped_entries = Table(
+    "dropped_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),
+    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "source_id", "at"),
+)

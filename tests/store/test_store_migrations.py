@@ -29,8 +29,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0002() -> None:
-    assert head_revision() == "0002"
+def test_head_is_0003() -> None:
+    assert head_revision() == "0003"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
@@ -50,6 +50,38 @@ def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection
     assert empty_store.current_revision() == head_revision()
     (source,) = empty_store.list_sources()
     assert (source.id, source.url, source.robots) == ("s", "https://s.example/feed", True)
+
+
+def test_upgrade_from_0002_keeps_data(empty_store: Store, connection: Connection) -> None:
+    """0002 → head: sources, entries and articles stay; the extracted entry needs a draft."""
+    at = "'2026-11-25T00:00:00.000000+00:00'"
+    with connection.begin():
+        command.upgrade(alembic_config(connection), "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+            " interval_seconds, fetch_articles, robots, tags, url, consecutive_failures, gone,"
+            " redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+            " 'https://s.example/feed', true, false, 60, true, true, '[]',"
+            f" 'https://s.example/feed', 0, false, 0, {at}, {at})"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO entries (id, source_id, key, link, content_hash, first_seen_at,"
+            f" last_seen_at) VALUES (7, 's', 'k', 'https://s.example/1', 'h', {at}, {at})"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (id, entry_id, source_id, url, fetched_at, text)"
+            f" VALUES (3, 7, 's', 'https://s.example/1', {at}, 'Body.')"
+        )
+    assert empty_store.current_revision() == "0002"
+    empty_store.upgrade()
+    assert empty_store.current_revision() == head_revision()
+    assert [source.id for source in empty_store.list_sources()] == ["s"]
+    assert [entry.id for entry in empty_store.list_entries()] == [7]
+    article, _ = empty_store.get_article(3)
+    assert article is not None and article.text == "Body."
+    (todo,) = empty_store.entries_needing_drafts()
+    assert (todo.entry_id, todo.source_id, todo.article_id) == (7, "s", 3)
+    assert empty_store.list_drafts() == []
 
 
 def test_upgrade_from_empty(empty_store: Store, connection: Connection) -> None:
