@@ -58,14 +58,17 @@ class ArticleStore:
     def articles_to_fetch(
         self, *, source_ids: Sequence[str] = (), limit: int = 1000
     ) -> list[ArticleToFetch]:
-        """Entries with a link, of sources that fetch articles, whose page was never fetched."""
-        e, s, a = tables.entries, tables.sources, tables.articles
+        """Entries with a link, of sources that fetch articles, whose page was never
+        fetched and which the filters did not drop."""
+        e, s, a, d = tables.entries, tables.sources, tables.articles, tables.dropped_entries
         query = (
             select(e.c.id, e.c.source_id, e.c.link)
             .join(s, s.c.id == e.c.source_id)
             .outerjoin(a, a.c.entry_id == e.c.id)
+            .outerjoin(d, d.c.entry_id == e.c.id)
             .where(
                 a.c.id.is_(None),
+                d.c.id.is_(None),
                 e.c.link.is_not(None),
                 s.c.fetch_articles.is_(True),
                 s.c.removed.is_(False),
