@@ -717,8 +717,6 @@ SAMPLE_QUOTES = {
     "harbour-wall.html": HARBOUR_WALL_QUOTES,
     "lighthouse-museum.html": LIGHTHOUSE_QUOTES,
 }
-# Quotes the engine misses today: each has its own strict xfail test below.
-SAMPLE_MISSED = {FERRY_QUOTES[1], LIGHTHOUSE_QUOTES[2]}
 
 
 @contextmanager
@@ -749,8 +747,7 @@ def test_the_shipped_sample_stores_three_articles_and_their_quotes(
         assert report.quotes == sum(len(rows) for rows in got.values())
         assert set(got) == set(SAMPLE_QUOTES)
         for name, expected in SAMPLE_QUOTES.items():
-            found = [row for row in got[name] if row not in SAMPLE_MISSED]
-            assert found == [row for row in expected if row not in SAMPLE_MISSED], name
+            assert got[name] == expected, name
 
         ferry_speakers = {row[1] for row in got["ferry-permits.html"]}
         assert {
@@ -770,12 +767,6 @@ def test_the_shipped_sample_stores_three_articles_and_their_quotes(
         assert_offsets_index_the_body(database_url, facade)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quote engine: a second reported 'and that …' clause after a partial quote "
-    "('told The Harbour Ledger that “…” and that about 40 workers were still waiting "
-    "for permits') is dropped; without the partial quote it is found",
-)
 def test_the_sample_ferry_story_keeps_the_indirect_clause_after_a_partial_quote(
     tmp_path: Path,
 ) -> None:
@@ -783,11 +774,6 @@ def test_the_sample_ferry_story_keeps_the_indirect_clause_after_a_partial_quote(
         assert sample_quotes(facade)["ferry-permits.html"] == FERRY_QUOTES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quote engine: 'trustees' is not a speaker head noun (_lexicon.ROLE_HEADS), "
-    "so 'The museum's trustees said in a statement that …' gives no quote",
-)
 def test_the_sample_lighthouse_story_finds_the_trustees_statement(tmp_path: Path) -> None:
     with sample_fetched(tmp_path, f"sqlite:///{tmp_path / 'c.db'}") as (facade, _):
         assert sample_quotes(facade)["lighthouse-museum.html"] == LIGHTHOUSE_QUOTES

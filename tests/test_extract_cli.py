@@ -199,11 +199,6 @@ def test_extract_needs_no_sources_file_and_refuses_loopback_urls(
     assert [line["error"] for line in json_lines(again.stdout)] == [None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `curator extract` stores nothing, yet make_curator → Store() creates the "
-    "default database folder ./data in the working directory (curator/store/_store.py)",
-)
 def test_extract_leaves_the_working_directory_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -215,11 +210,6 @@ def test_extract_leaves_the_working_directory_alone(
     assert sorted(p.name for p in work.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an empty .txt input gives an article with empty text and no error "
-    "(extract_page's text/plain path), while an empty .html input fails with 'empty page'",
-)
 def test_an_empty_text_file_fails_like_an_empty_html_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,8 @@ def extract_page(
             content_type = f"{content_type}; charset={charset}"
         if content_type and content_type.split(";")[0].strip().lower() in _TEXT_TYPES:
             article = article_from_text(_decode_text(content, charset))
+            if not article.text.strip():
+                raise ExtractError("empty text")
         else:
             article = extract_article(content, url=url, content_type=content_type)
     except ExtractError as e:

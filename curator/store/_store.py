@@ -128,13 +128,17 @@ class Store(ArticleStore, DraftStore):
         """The database URL, without its password (for messages)."""
         self._busy_timeout_ms = int(busy_timeout.total_seconds() * 1000)
         if backend == "sqlite":
-            _make_parent_folder(parsed)
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         else:
             kwargs = {"pool_pre_ping": True}
         with self._translate("could not create the database engine"):
             self._engine: Engine = create_engine(parsed, **kwargs)
         if backend == "sqlite":
+            # The folder is made on first connect, not here: `curator extract` builds a
+            # Store it never uses and must leave the working directory alone.
+            event.listen(
+                self._engine, "do_connect", lambda *args: _make_parent_folder(parsed)
+            )
             event.listen(self._engine, "connect", self._on_sqlite_connect)
             event.listen(self._engine, "begin", _on_sqlite_begin)
 

@@ -46,8 +46,17 @@ def test_unreachable_postgresql() -> None:
 
 def test_sqlite_folder_that_cannot_be_created(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    with pytest.raises(StoreError, match="cannot create the folder of the database"):
-        Store(f"sqlite:///{tmp_path / 'file' / 'sub' / 'curator.db'}")
+    with Store(f"sqlite:///{tmp_path / 'file' / 'sub' / 'curator.db'}") as store:
+        with pytest.raises(StoreError, match="cannot create the folder of the database"):
+            store.upgrade()
+
+
+def test_sqlite_folder_is_made_on_first_use_not_before(tmp_path: Path) -> None:
+    path = tmp_path / "later" / "curator.db"
+    with Store(f"sqlite:///{path}") as store:
+        assert not path.parent.exists()
+        store.upgrade()
+    assert path.exists()
 
 
 def test_sqlite_parent_folders_are_created(tmp_path: Path) -> None:

@@ -374,6 +374,16 @@ class _Engine:
         if spk is None or spk.text is None or b - a < 3:
             return
         if any(t.quote >= 0 for t in toks[a:b]):
+            # told X that “…” and that about 40 workers were waiting: the quote is found
+            # on its own; a second reported clause after it is indirect speech.
+            for j in range(b - 2, a, -1):
+                if (
+                    toks[j].low == "that"
+                    and toks[j - 1].low in ("and", "but")
+                    and all(t.quote < 0 for t in toks[j + 1 : b])
+                ):
+                    self._add_indirect(pi, (j + 1, b), spk)
+                    break
             return
         start, stop = trim(self.text, toks[a].start, toks[b - 1].end)
         if _STRAY_MARKS.search(self.text, start, stop):

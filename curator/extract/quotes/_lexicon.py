@@ -108,6 +108,7 @@ ROLE_HEADS = _words(
     chancellor bishop priest rabbi imam pastor anglers fishermen drivers passengers users
     customers voters shoppers observers scholars economist treasurer ranger officer residents
     colleagues relatives mother father son daughter sister brother wife husband friend friends
+    trustee trustees board governors commissioners directors regulators auditors organisers
     """
 )
 ORG_HEADS = _words(

@@ -379,3 +379,24 @@ def test_speaker_definite_description_resolves_to_the_earlier_role() -> None:
         ("A spokesperson for the Port Authority", QuoteKind.PARTIAL),
         ("A spokesperson for the Port Authority", QuoteKind.DIRECT),
     ]
+
+
+def test_reported_clause_after_a_partial_quote_is_indirect() -> None:
+    text = (
+        "A union spokesperson told The Ledger that “talks have been difficult” and that about "
+        "40 workers were still waiting for permits."
+    )
+    assert [(q.kind, q.text, q.speaker, q.outlet) for q in find_quotes(text)] == [
+        (QuoteKind.PARTIAL, "talks have been difficult", "A union spokesperson", "The Ledger"),
+        (
+            QuoteKind.INDIRECT,
+            "about 40 workers were still waiting for permits",
+            "A union spokesperson",
+            "The Ledger",
+        ),
+    ]
+
+
+def test_plural_bodies_speak() -> None:
+    q = one("The museum’s trustees said that admission would stay free for children under twelve.")
+    assert (q.kind, q.speaker) == (QuoteKind.INDIRECT, "The museum’s trustees")
