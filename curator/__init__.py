@@ -19,12 +19,20 @@ from curator.config import default_settings as default_settings
 from curator.config import load_settings as load_settings
 from curator.errors import ConfigError as ConfigError
 from curator.errors import CuratorError as CuratorError
+from curator.errors import DraftError as DraftError
+from curator.errors import DraftFormatError as DraftFormatError
 from curator.errors import FetchError as FetchError
 from curator.errors import NotFoundError as NotFoundError
 from curator.errors import SourceError as SourceError
+from curator.errors import StaleVersionError as StaleVersionError
 from curator.errors import StoreError as StoreError
 from curator.model import Article as Article
 from curator.model import ArticleReport as ArticleReport
+from curator.model import Draft as Draft
+from curator.model import DraftContent as DraftContent
+from curator.model import DraftEvent as DraftEvent
+from curator.model import DraftFlag as DraftFlag
+from curator.model import DraftState as DraftState
 from curator.model import Entry as Entry
 from curator.model import EntryCounts as EntryCounts
 from curator.model import ExtractResult as ExtractResult
@@ -46,6 +54,13 @@ __all__ = [
     "ConfigError",
     "Curator",
     "CuratorError",
+    "Draft",
+    "DraftContent",
+    "DraftError",
+    "DraftEvent",
+    "DraftFlag",
+    "DraftFormatError",
+    "DraftState",
     "Entry",
     "EntryCounts",
     "ExtractResult",
@@ -61,6 +76,7 @@ __all__ = [
     "SourceReport",
     "SourceStatus",
     "SpeakerKind",
+    "StaleVersionError",
     "StoreError",
     "StoredQuote",
     "__version__",

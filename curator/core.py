@@ -15,28 +15,51 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
+from curator import review
 from curator.config import Settings
 from curator.config import load_settings
+from curator.curate import build_draft
+from curator.curate import check_article
+from curator.curate import check_draft
+from curator.curate import check_entry
+from curator.curate import find_same_story
+from curator.curate import normalise_url
+from curator.curate import parse_markdown
+from curator.curate import render_markdown
+from curator.curate import signature_from_json
+from curator.curate import signature_to_json
+from curator.curate import story_signature
 from curator.errors import ExtractError
 from curator.errors import NotFoundError
 from curator.errors import StoreError
+from curator.extract.pipeline import EXTRACTION_VERSION
 from curator.extract.pipeline import extract_page
 from curator.extract.pipeline import read_input
 from curator.fetch import Fetcher
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
 from curator.model import ArticleReport
+from curator.model import ArticleToFetch
+from curator.model import Draft
+from curator.model import DraftContent
+from curator.model import DraftEvent
+from curator.model import DraftFlag
+from curator.model import DraftState
+from curator.model import DroppedEntry
 from curator.model import Entry
 from curator.model import EntryCounts
+from curator.model import EntryToDraft
 from curator.model import Extraction
 from curator.model import ExtractResult
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchAttempt
 from curator.model import FetchOutcome
+from curator.model import FilterRules
 from curator.model import PageRequest
 from curator.model import Source
 from curator.model import SourceReport
@@ -46,6 +69,9 @@ from curator.model import StoredQuote
 from curator.store import Store
 
 logger = logging.getLogger(__name__)
+
+#: How far back a new story is compared with earlier drafts for "the same story".
+DEDUP_WINDOW = timedelta(days=7)
 
 Clock = Callable[[], datetime]
 ReportCallback = Callable[[SourceReport], None]
@@ -159,6 +185,8 @@ class Curator:
                 for article in await self._fetch_articles(fetcher, with_articles, on_article):
                     by_source.setdefault(article.source_id, []).append(article)
                 reports = [_with_articles(report, by_source) for report in reports]
+        if any(s.fetch_articles for s in to_fetch):
+            self.curate([s.id for s in to_fetch])
         order = {source.id: i for i, source in enumerate(to_fetch)}
         reports.sort(key=lambda r: order[r.source_id])
         return reports
@@ -170,8 +198,12 @@ class Curator:
         on_article: ArticleCallback | None,
     ) -> list[ArticleReport]:
         """Fetch, extract and store the article page of every entry that has none yet."""
-        todo = self._store.articles_to_fetch(source_ids=source_ids)
         sources = {source.id: source for source in self.settings.sources}
+        todo = [
+            item
+            for item in self._store.articles_to_fetch(source_ids=source_ids)
+            if item.source_id in sources and self._entry_passes(item, sources[item.source_id])
+        ]
         requests = [
             PageRequest(
                 url=item.url,
@@ -181,7 +213,6 @@ class Curator:
                 allow_file=sources[item.source_id].url.startswith("file:"),
             )
             for item in todo
-            if item.source_id in sources
         ]
         reports: list[ArticleReport] = []
         async for page in fetcher.fetch_pages(requests):
@@ -358,6 +389,222 @@ class Curator:
 
     def _fetcher(self) -> Fetcher:
         return Fetcher(self.settings.fetch, parse_workers=self._parse_workers)
+
+    def _entry_passes(self, item: ArticleToFetch, source: Source) -> bool:
+        """Filters that can be decided from the feed alone, before fetching the page."""
+        if source.filters == FilterRules():
+            return True
+        entry = self._store.get_entry(item.entry_id)
+        reason = check_entry(entry, source.tags, source.filters, now=self._clock())
+        if reason is None:
+            return True
+        self._store.record_dropped(entry.id, source.id, reason, self._clock())
+        return False
+
+    # --- curate -----------------------------------------------------------------
+
+    def curate(self, source_ids: Sequence[str] = ()) -> list[Draft]:
+        """Make a draft of every extracted article that has none (one per story):
+        filters drop what they must (with the reason), the same story from another
+        source is credited as "also reported by" instead of drafted again."""
+        for source_id in source_ids:
+            self.get_source(source_id)
+        sources = {source.id: source for source in self.settings.sources}
+        created: list[Draft] = []
+        for item in self._store.entries_needing_drafts(source_ids=source_ids, limit=10_000):
+            source = sources.get(item.source_id)
+            if source is not None:
+                draft = self._curate_one(item, source)
+                if draft is not None:
+                    created.append(draft)
+        return created
+
+    def _curate_one(self, item: EntryToDraft, source: Source) -> Draft | None:
+        now = self._clock()
+        entry = self._store.get_entry(item.entry_id)
+        article, quotes = self._store.get_article(item.article_id)
+        if article is None:
+            return None
+        reason = check_article(article, source.filters)
+        url = article.canonical_url or article.url or entry.link or ""
+        story_url = normalise_url(url)
+        if reason is None and self._store.is_tombstoned(source.id, entry.key, story_url):
+            reason = "removed earlier: the story was rejected or taken down"
+        if reason is not None:
+            self._store.record_dropped(entry.id, source.id, reason, now)
+            return None
+        signature = story_signature(title=article.title or entry.title, text=article.text)
+        candidates = [
+            (draft_id, candidate_url, signature_from_json(raw))
+            for draft_id, candidate_url, raw in self._store.recent_story_candidates(
+                now - DEDUP_WINDOW
+            )
+        ]
+        same = find_same_story(
+            url=story_url,
+            signature=signature,
+            candidates=candidates,
+            threshold=self.settings.curate.dedup_threshold,
+        )
+        if same is not None:
+            self._store.add_also_reported(same, source.id, entry.id, source.outlet, url)
+            return None
+        content = build_draft(
+            article=article,
+            quotes=quotes,
+            entry=entry,
+            source=source,
+            settings=self.settings.curate,
+        )
+        return self._store.create_draft(
+            content=content,
+            source_id=source.id,
+            entry_id=entry.id,
+            story_url=story_url,
+            now=now,
+            flags=check_draft(content, article.text, self.settings.curate),
+            article_id=item.article_id,
+            extraction_version=EXTRACTION_VERSION,
+            signature=signature_to_json(signature),
+        )
+
+    def list_dropped(self, source_ids: Sequence[str] = (), limit: int = 100) -> list[DroppedEntry]:
+        for source_id in source_ids:
+            self.get_source(source_id)
+        return self._store.list_dropped(source_ids=source_ids, limit=limit)
+
+    # --- review -------------------------------------------------------------------
+
+    def list_drafts(
+        self,
+        *,
+        states: Sequence[DraftState] = (),
+        source_ids: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Draft]:
+        for source_id in source_ids:
+            self.get_source(source_id)
+        drafts = self._store.list_drafts(
+            states=states, source_ids=source_ids, since=since, limit=limit
+        )
+        return [self._with_credits(draft) for draft in drafts]
+
+    def get_draft(self, draft_id: int) -> Draft:
+        return self._with_credits(self._store.get_draft(draft_id))
+
+    def _with_credits(self, draft: Draft) -> Draft:
+        """ "Also reported by" comes from the stories merged into this one."""
+        credits = self._store.list_also_reported(draft.id)
+        if not credits:
+            return draft
+        known = {(c.outlet, c.url) for c in draft.content.also_reported_by}
+        extra = tuple(c for c in credits if (c.outlet, c.url) not in known)
+        content = replace(draft.content, also_reported_by=draft.content.also_reported_by + extra)
+        return replace(draft, content=content)
+
+    def draft_markdown(self, draft_id: int) -> str:
+        return render_markdown(self.get_draft(draft_id))
+
+    def draft_history(self, draft_id: int) -> list[DraftEvent]:
+        return self._store.draft_history(draft_id)
+
+    def approve(
+        self,
+        draft_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        force: bool = False,
+        version: int | None = None,
+    ) -> Draft:
+        """Approve a draft. ``version`` (default: the current one) guards against
+        approving something another reviewer changed meanwhile."""
+        draft = self._store.get_draft(draft_id)
+        expected = draft.version if version is None else version
+        return self._save(
+            draft,
+            review.approve(
+                draft, by=by, now=self._clock(), expected_version=expected, note=note, force=force
+            ),
+        )
+
+    def reject(
+        self, draft_id: int, *, by: str, note: str | None = None, version: int | None = None
+    ) -> Draft:
+        """Reject a draft; its story stays gone when the feed shows it again."""
+        draft = self._store.get_draft(draft_id)
+        expected = draft.version if version is None else version
+        saved = self._save(
+            draft,
+            review.reject(draft, by=by, now=self._clock(), expected_version=expected, note=note),
+        )
+        entry = self._store.get_entry(draft.entry_id)
+        self._store.add_tombstone(
+            reason=f"draft {draft_id} rejected by {by}",
+            now=self._clock(),
+            source_id=draft.source_id,
+            key=entry.key,
+            url=normalise_url(draft.content.source_url) if draft.content.source_url else None,
+        )
+        return saved
+
+    def reopen(self, draft_id: int, *, by: str, note: str | None = None) -> Draft:
+        draft = self._store.get_draft(draft_id)
+        return self._save(
+            draft,
+            review.reopen(
+                draft, by=by, now=self._clock(), expected_version=draft.version, note=note
+            ),
+        )
+
+    def edit_draft(
+        self, draft_id: int, markdown: str, *, by: str, note: str | None = None
+    ) -> Draft:
+        """Replace a draft's content with an edited Markdown version.
+
+        The version in the front matter is the one the edit was based on: an edit of
+        a draft that changed meanwhile is refused (StaleVersionError). Flags (verbatim
+        check, budget) are computed again on the new content."""
+        expected, content = parse_markdown(markdown)
+        draft = self._store.get_draft(draft_id)
+        flags = self._flags_for(draft, content)
+        return self._save(
+            draft,
+            review.edit(
+                draft,
+                content,
+                flags=flags,
+                by=by,
+                now=self._clock(),
+                expected_version=expected,
+                note=note,
+            ),
+        )
+
+    def accept_proposed(self, draft_id: int, *, by: str) -> Draft:
+        """Take the machine's new version of a draft whose source changed."""
+        draft = self._store.get_draft(draft_id)
+        flags = self._flags_for(draft, draft.proposed) if draft.proposed else None
+        return self._save(
+            draft,
+            review.accept_proposed(
+                draft, by=by, now=self._clock(), expected_version=draft.version, flags=flags
+            ),
+        )
+
+    def _flags_for(self, draft: Draft, content: DraftContent) -> tuple[DraftFlag, ...]:
+        article, _ = (
+            self._store.get_article(draft.article_id)
+            if draft.article_id is not None
+            else (None, ())
+        )
+        return check_draft(content, article.text if article else "", self.settings.curate)
+
+    def _save(self, before: Draft, change: tuple[Draft, DraftEvent]) -> Draft:
+        after, event = change
+        self._store.save_draft(after, event, expected_version=before.version)
+        return self._with_credits(after)
 
     # --- status and entries --------------------------------------------------
 

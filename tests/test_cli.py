@@ -659,8 +659,20 @@ def test_every_command_has_help(path: list[str]) -> None:
 
 def test_command_tree_is_the_documented_one() -> None:
     assert sorted(" ".join(p) for p in _command_paths() if p) == [
+        "curate",
         "db",
         "db upgrade",
+        "drafts",
+        "drafts accept-source",
+        "drafts approve",
+        "drafts edit",
+        "drafts history",
+        "drafts list",
+        "drafts reject",
+        "drafts reopen",
+        "drafts show",
+        "entries",
+        "entries list",
         "extract",
         "fetch",
         "quotes",

@@ -1,6 +1,38 @@
-"""Curation: drafts from articles (pure), filters, dedup.
+"""Curation: a draft post per story, from an article and its quotes (pure).
+
+- draft.py: build_draft — headline, summary, attribution line, excerpt, ranked quotes
+- checks.py: check_draft — the verbatim check and the excerpt budget
+- markdown.py: the Markdown + YAML front matter a reviewer edits
+- filters.py: keep/block rules, min_words, max_age
+- dedup.py: story signatures (MinHash) and URL normalisation: one draft per story
 
 Imports only curator.model, curator.errors and curator.config.
 """
 
 from __future__ import annotations
+
+from curator.curate.checks import check_draft as check_draft
+from curator.curate.dedup import find_same_story as find_same_story
+from curator.curate.dedup import normalise_url as normalise_url
+from curator.curate.dedup import signature_from_json as signature_from_json
+from curator.curate.dedup import signature_to_json as signature_to_json
+from curator.curate.dedup import story_signature as story_signature
+from curator.curate.draft import build_draft as build_draft
+from curator.curate.filters import check_article as check_article
+from curator.curate.filters import check_entry as check_entry
+from curator.curate.markdown import parse_markdown as parse_markdown
+from curator.curate.markdown import render_markdown as render_markdown
+
+__all__ = [
+    "build_draft",
+    "check_article",
+    "check_draft",
+    "check_entry",
+    "find_same_story",
+    "normalise_url",
+    "parse_markdown",
+    "render_markdown",
+    "signature_from_json",
+    "signature_to_json",
+    "story_signature",
+]

@@ -136,9 +136,7 @@ class Store(ArticleStore, DraftStore):
         if backend == "sqlite":
             # The folder is made on first connect, not here: `curator extract` builds a
             # Store it never uses and must leave the working directory alone.
-            event.listen(
-                self._engine, "do_connect", lambda *args: _make_parent_folder(parsed)
-            )
+            event.listen(self._engine, "do_connect", lambda *args: _make_parent_folder(parsed))
             event.listen(self._engine, "connect", self._on_sqlite_connect)
             event.listen(self._engine, "begin", _on_sqlite_begin)
 

@@ -9,7 +9,9 @@ from curator.model import Block
 from curator.model import BlockKind
 
 QUOTE_CHAR = "\x00"
-_TOKEN = re.compile(r"\x00+|[^\W_](?:[\w’'\-]|\.(?=[^\W\d_]))*|[^\w\s]")
+# A word: letters/digits with inner apostrophes and hyphens, dots of abbreviations
+# (U.S.) and the point or comma inside a number (2.5, 40,000).
+_TOKEN = re.compile(r"\x00+|[^\W_](?:[\w’'\-]|\.(?=[^\W\d_])|(?<=\d)[.,](?=\d))*|[^\w\s]")
 _ABBREV = frozenset(
     """
     Mr Mrs Ms Dr Prof Sen Rep Gov Gen Lt Col Capt Sgt Rev St Jr Sr Inc Corp Ltd Co Mt Ft No

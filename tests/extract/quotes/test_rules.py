@@ -400,3 +400,13 @@ def test_reported_clause_after_a_partial_quote_is_indirect() -> None:
 def test_plural_bodies_speak() -> None:
     q = one("The museum’s trustees said that admission would stay free for children under twelve.")
     assert (q.kind, q.speaker) == (QuoteKind.INDIRECT, "The museum’s trustees")
+
+
+def test_numbers_with_a_point_or_comma_do_not_end_a_sentence() -> None:
+    q = one(
+        "Port director Ana Ruiz said the terminal would move about 2.5 million tonnes, "
+        "or 40,000 containers, a year."
+    )
+    assert (
+        q.text == "the terminal would move about 2.5 million tonnes, or 40,000 containers, a year"
+    )
