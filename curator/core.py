@@ -365,6 +365,7 @@ class Curator:
                 await asyncio.to_thread(
                     self._store.save_extraction, article_id, extraction, now=self._clock()
                 )
+                await asyncio.to_thread(self._refresh_draft, raw.entry_id, extraction)
                 report = ArticleReport(
                     entry_id=raw.entry_id,
                     source_id=raw.source_id,
@@ -467,6 +468,36 @@ class Curator:
             extraction_version=EXTRACTION_VERSION,
             signature=signature_to_json(signature),
         )
+
+    def _refresh_draft(self, entry_id: int, extraction: Extraction) -> None:
+        """A re-extracted article updates its draft; a human edit is never overwritten
+        (the new version waits as a proposal, flagged source_changed)."""
+        source = {s.id: s for s in self.settings.sources}
+        try:
+            draft = self._store.get_draft_by_entry(entry_id)
+        except NotFoundError:
+            return
+        if extraction.article is None or draft.source_id not in source:
+            return
+        entry = self._store.get_entry(entry_id)
+        content = build_draft(
+            article=extraction.article,
+            quotes=extraction.quotes,
+            entry=entry,
+            source=source[draft.source_id],
+            settings=self.settings.curate,
+        )
+        if content in (draft.content, draft.proposed):
+            return
+        flags = check_draft(content, extraction.article.text, self.settings.curate)
+        after, event = review.source_changed(
+            draft,
+            content,
+            flags=flags,
+            now=self._clock(),
+            extraction_version=extraction.version,
+        )
+        self._store.save_draft(after, event, expected_version=draft.version)
 
     def list_dropped(self, source_ids: Sequence[str] = (), limit: int = 100) -> list[DroppedEntry]:
         for source_id in source_ids:
