@@ -6,13 +6,14 @@
   curly, « », „ “, ‹ ›) and apostrophes (’ ‘ '), and "…" to "..."; a trailing ".", ","
   or white space of the quoted words is ignored.
 - **budget**: the words quoted from the article (excerpt + quote texts + the
-  attribution's quoted words, each counted) are at most
+  attribution's quoted words; a word of the article quoted twice counts once) are at most
   ``min(excerpt_fraction × article words, excerpt_max_words)``.
 - **no quotes**: the draft quotes nobody.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
@@ -34,6 +35,7 @@ _DOUBLE = "“”„‟«»″〝〞＂"
 _SINGLE = "‘’‚‛‹›′＇"
 _MARKS = str.maketrans({**dict.fromkeys(_DOUBLE, '"'), **dict.fromkeys(_SINGLE, "'")})
 _SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 # The quoted passages of an attribution line, in any common style.
 _QUOTED_RE = re.compile(r"“([^”]*)”|„([^“”]*)[“”]|«\s?([^»]*?)\s?»|\"([^\"]*)\"")
 
@@ -60,12 +62,34 @@ def quoted_passages(attribution: str) -> list[str]:
     return [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(attribution)]
 
 
-def words_quoted(content: DraftContent) -> int:
-    """The words a draft quotes from its article: excerpt + quotes + attribution's quoted words."""
-    total = count_words(content.excerpt)
-    total += sum(count_words(q.text) for q in content.quotes)
-    total += sum(count_words(p) for p in quoted_passages(content.attribution))
-    return total
+def words_quoted(content: DraftContent, article_text: str | None = None) -> int:
+    """The words a draft quotes from its article: excerpt + quotes + attribution's
+    quoted words.
+
+    With ``article_text``, a word of the article quoted twice (a quote that is also
+    in the excerpt) counts once: the budget limits how much of the source a post
+    reproduces. Passages not found in the article count in full.
+    """
+    passages = [content.excerpt, *(q.text for q in content.quotes)]
+    passages += quoted_passages(content.attribution)
+    if article_text is None:
+        return sum(count_words(p) for p in passages)
+    haystack = normalise(article_text)
+    starts = [m.start() for m in _WORD_RE.finditer(haystack)]
+    covered: set[int] = set()
+    outside = 0
+    for passage in passages:
+        needle = _needle(passage)
+        if not needle:
+            continue
+        at = haystack.find(needle)
+        if at < 0:
+            outside += count_words(passage)
+            continue
+        first = bisect.bisect_left(starts, at)
+        last = bisect.bisect_left(starts, at + len(needle))
+        covered.update(range(first, last))
+    return len(covered) + outside
 
 
 def budget_words(article_words: int, settings: CurateSettings) -> int:
@@ -91,7 +115,7 @@ def check_draft(
     if any(_needle(q) and _needle(q) not in haystack for q in quoted):
         flags.append(DraftFlag.VERBATIM)
     total = count_words(article_text) if article_words is None else article_words
-    if words_quoted(content) > budget_words(total, settings):
+    if words_quoted(content, article_text) > budget_words(total, settings):
         flags.append(DraftFlag.BUDGET)
     if not content.quotes:
         flags.append(DraftFlag.NO_QUOTES)

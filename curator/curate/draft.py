@@ -367,20 +367,20 @@ def build_draft(
 
     # The budget: a shorter excerpt, fewer quotes, no excerpt, no quotes, a short attribution.
     budget = budget_words(count_words(text), settings)
-    while words_quoted(content()) > budget and len(excerpt_spans) > 1:
+    while words_quoted(content(), text) > budget and len(excerpt_spans) > 1:
         if anchor_sentence < len(excerpt_spans) - 1:
             excerpt_spans.pop()
         else:
             excerpt_spans.pop(0)
             anchor_sentence -= 1
-    while words_quoted(content()) > budget and len(selected) > settings.min_quotes:
+    while words_quoted(content(), text) > budget and len(selected) > settings.min_quotes:
         selected.pop()
-    if words_quoted(content()) > budget:
+    if words_quoted(content(), text) > budget:
         excerpt_spans = []
-    while words_quoted(content()) > budget and selected:
+    while words_quoted(content(), text) > budget and selected:
         selected.pop()
     for fallback in [*speakers, None]:
-        if words_quoted(content()) <= budget:
+        if words_quoted(content(), text) <= budget:
             break
         attribution_quote = fallback
     return content()

@@ -802,13 +802,13 @@ BUDGET_SENTENCES = [  # of BUDGET_STORY[1]: 13, 10, 4 and 6 words
 @pytest.mark.parametrize(
     ("budget", "excerpt_sentences", "speakers", "attribution"),
     [
-        # excerpt 33 + quotes 8 + 6 + 4 + attribution 4 = 55
-        (55, 4, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),
-        (54, 3, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 27 + 18 + 4 = 49
-        (45, 2, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 23 + 18 + 4 = 45
-        (44, 1, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 13 + 18 + 4 = 35
-        (34, 1, ["Tomas Bell", "Ade Koroma"], True),  # min_quotes: 13 + 14 + 4 = 31
-        (30, 0, ["Tomas Bell", "Ade Koroma"], True),  # no excerpt: 14 + 4 = 18
+        # Words quoted, counting an article word once (Lena Vale's quote and the
+        # attribution's words are inside the excerpt's first sentence): 47.
+        (47, 4, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),
+        (46, 3, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 41
+        (40, 2, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 37
+        (36, 1, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 27
+        (26, 0, ["Tomas Bell", "Ade Koroma"], True),  # no excerpt: 14 + 4 = 18
         (17, 0, ["Tomas Bell"], True),  # below min_quotes: 8 + 4 = 12
         (11, 0, [], True),  # the attribution alone: 4
         (3, 0, [], False),  # nothing fits
@@ -820,7 +820,7 @@ def test_budget_shrinks_the_draft(
     settings = CurateSettings(excerpt_fraction=1.0, excerpt_max_words=budget)
     assert budget_words(count_words(BUDGET_ARTICLE.text), settings) == budget
     draft = build(BUDGET_ARTICLE, BUDGET_QUOTES, settings=settings)
-    assert words_quoted(draft) <= budget
+    assert words_quoted(draft, BUDGET_ARTICLE.text) <= budget
     assert check_draft(draft, BUDGET_ARTICLE.text, settings) == (
         () if speakers else (DraftFlag.NO_QUOTES,)
     )
@@ -847,7 +847,7 @@ def test_budget_keeps_the_attribution_sentence_when_it_is_last() -> None:
     ]
     article = make_article(paragraphs)
     q = quote(article, "the gates are ready.", cue="told", outlet="The Ledger")
-    draft = build(article, [q], settings=CurateSettings(excerpt_fraction=1, excerpt_max_words=30))
+    draft = build(article, [q], settings=CurateSettings(excerpt_fraction=1, excerpt_max_words=18))
     assert draft.excerpt == (
         "The board thanked them. Lena Vale told The Ledger that “the gates are ready.”"
     )
