@@ -11,9 +11,11 @@ from curator.extract.quotes._clauses import not_speech
 from curator.extract.quotes._clauses import that_clause
 from curator.extract.quotes._clauses import trailing_clause
 from curator.extract.quotes._lexicon import CUE_VERBS
+from curator.extract.quotes._lexicon import HONORIFICS
 from curator.extract.quotes._lexicon import INDIRECT_CUES
 from curator.extract.quotes._lexicon import INVERTIBLE
 from curator.extract.quotes._lexicon import PARTICIPLES
+from curator.extract.quotes._lexicon import ROLE_HEADS
 from curator.extract.quotes._marks import Mark
 from curator.extract.quotes._marks import find_marks
 from curator.extract.quotes._marks import trim
@@ -147,10 +149,21 @@ class _Engine:
             ent = self.entities.by_pronoun(np.pronoun, pos)
             if ent is None:
                 return None, SpeakerKind.UNKNOWN, True
+            if ent.surname:  # "she" after "Councillor Nandakumar": the full name
+                words = set(ent.text.split())
+                fuller = [
+                    e
+                    for e in self.entities.items
+                    if e.surname == ent.surname and e.pos < pos and words < set(e.text.split())
+                ]
+                ent = max(fuller, key=lambda e: len(e.text), default=ent)
             self.entities.add(Entity(ent.text, ent.kind, ent.surname, pos, ent.plural))
             return ent.text, ent.kind, True
         words = [t for t in toks[np.a : np.b] if t.quote < 0]
-        if len(words) == 1 or (len(words) == 2 and words[0].text in ("Mr.", "Ms.", "Mrs.", "Dr.")):
+        titled = len(words) == 2 and (
+            words[0].text in HONORIFICS or words[0].text.lower() in ROLE_HEADS
+        )
+        if len(words) == 1 or titled:  # "Haley", "Mayor Feld", "Commissioner Voss"
             if words[-1].cap:
                 ent = self.entities.by_surname(words[-1].text, pos)
                 if ent is not None:

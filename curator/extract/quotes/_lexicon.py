@@ -108,7 +108,8 @@ ROLE_HEADS = _words(
     chancellor bishop priest rabbi imam pastor anglers fishermen drivers passengers users
     customers voters shoppers observers scholars economist treasurer ranger officer residents
     colleagues relatives mother father son daughter sister brother wife husband friend friends
-    trustee trustees board governors commissioners directors regulators auditors organisers
+    trustee trustees board governors commissioner commissioners directors regulators auditors
+    organisers
     """
 )
 ORG_HEADS = _words(
@@ -132,6 +133,7 @@ ORG_WORDS = _words(
     Forum Records Foods Energy Securities Airlines Partners Holdings Capital Media Press
     Hospital School College Church Club Collective Assembly Parliament Senate Congress
     Watch Rights Agency's Department's Council's Industries Motors Systems Technologies
+    Ferries Airways Railways Shipping Lines Logistics Museum
     """
 )
 PLACE_WORDS = _words(

@@ -410,3 +410,32 @@ def test_numbers_with_a_point_or_comma_do_not_end_a_sentence() -> None:
     assert (
         q.text == "the terminal would move about 2.5 million tonnes, or 40,000 containers, a year"
     )
+
+
+def test_speaker_title_and_surname_resolve_to_the_full_name() -> None:
+    text = (
+        "Mayor Aaron Feld told reporters the council needed “a full and honest costing.”\n\n"
+        "Mayor Feld said a final vote would be held “whatever the numbers say.” "
+        "Harbour Commissioner Elena Voss said the delays were “troubling for everyone.” "
+        "Commissioner Voss said she would brief the council."
+    )
+    assert [q.speaker for q in find_quotes(text)] == [
+        "Mayor Aaron Feld",
+        "Mayor Aaron Feld",
+        "Harbour Commissioner Elena Voss",
+        "Harbour Commissioner Elena Voss",
+    ]
+
+
+def test_pronoun_after_a_short_mention_resolves_to_the_full_name() -> None:
+    text = (
+        "Councillor Priya Nandakumar said the repairs were overdue.\n\n"
+        "Councillor Nandakumar said the council had spent more on sandbags than the repairs "
+        "would have cost. “We are paying to stand still,” she said."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["Councillor Priya Nandakumar"] * 3
+
+
+def test_companies_named_like_services_are_organisations() -> None:
+    q = one("The operator, Northsound Ferries, told passengers that every crossing needs a permit.")
+    assert (q.speaker, q.speaker_kind) == ("Northsound Ferries", SpeakerKind.ORGANIZATION)
