@@ -150,11 +150,11 @@ class _Engine:
             if ent is None:
                 return None, SpeakerKind.UNKNOWN, True
             if ent.surname:  # "she" after "Councillor Nandakumar": the full name
-                words = set(ent.text.split())
+                mention = set(ent.text.split())
                 fuller = [
                     e
                     for e in self.entities.items
-                    if e.surname == ent.surname and e.pos < pos and words < set(e.text.split())
+                    if e.surname == ent.surname and e.pos < pos and mention < set(e.text.split())
                 ]
                 ent = max(fuller, key=lambda e: len(e.text), default=ent)
             self.entities.add(Entity(ent.text, ent.kind, ent.surname, pos, ent.plural))
