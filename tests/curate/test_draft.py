@@ -528,9 +528,9 @@ def test_attribution_outlet_forms() -> None:
                       outlet="BuzzFeed News")  # fmt: skip
     short = quote(text, "it is over", "Vale", cue="told", outlet="BuzzFeed")
     assert attribution_line(short, buzzfeed, text) == "Vale told BuzzFeed News that “it is over”"
-    # cue "told" without an outlet credits the source's outlet
+    # "told reporters": no outlet was named, so nobody is credited with it
     told = quote(text, "it is done", "Vale", cue="told")
-    assert attribution_line(told, buzzfeed, text) == "Vale told BuzzFeed News that “it is done”"
+    assert attribution_line(told, buzzfeed, text) == "Vale said that “it is done”"
     # another outlet is credited as written
     other = dataclasses.replace(short, outlet="The Courier")
     assert attribution_line(other, buzzfeed, text) == "Vale told The Courier that “it is over”"
