@@ -487,9 +487,14 @@ class Curator:
             source=source[draft.source_id],
             settings=self.settings.curate,
         )
-        if content in (draft.content, draft.proposed):
+        # Changed only if the machine would now make something else than it made last
+        # time: a human edit of the content is not a change of the source.
+        if content == (draft.machine or draft.content) or content == draft.proposed:
             return
-        flags = check_draft(content, extraction.article.text, self.settings.curate)
+        keeps = draft.edited or draft.state in (DraftState.PUBLISHED, DraftState.REJECTED)
+        flags = check_draft(
+            draft.content if keeps else content, extraction.article.text, self.settings.curate
+        )
         after, event = review.source_changed(
             draft,
             content,
@@ -599,6 +604,12 @@ class Curator:
         check, budget) are computed again on the new content."""
         expected, content = parse_markdown(markdown)
         draft = self._store.get_draft(draft_id)
+        # Credits of merged stories are derived (shown, not stored): leave them out.
+        derived = set(self._store.list_also_reported(draft_id))
+        content = replace(
+            content,
+            also_reported_by=tuple(c for c in content.also_reported_by if c not in derived),
+        )
         flags = self._flags_for(draft, content)
         return self._save(
             draft,

@@ -435,6 +435,7 @@ class Draft:
     extraction_version: str = ""
     edited: bool = False  # a human changed the content: never overwritten by the machine
     proposed: DraftContent | None = None  # the new machine version after "source changed"
+    machine: DraftContent | None = None  # the last content the machine made (None: = content)
     created_at: datetime
     updated_at: datetime
 

@@ -743,12 +743,6 @@ def padded_night_shift() -> bytes:
     return original.replace("</article>", extra + "</article>").encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.Curator._refresh_draft compares the new machine content with the draft's"
-    " current (human-edited) content, so re-extracting an unchanged page flags every edited"
-    " draft source_changed and proposes to undo the edit",
-)
 def test_reextracting_an_unchanged_page_leaves_an_edited_draft_alone(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -772,12 +766,6 @@ def test_reextracting_an_unchanged_page_leaves_an_edited_draft_alone(
             assert after == edited
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.Curator._refresh_draft passes the flags of the new machine content to"
-    " review.source_changed even when the edited content is kept, so a kept made-up quote"
-    " loses its verbatim flag and the draft can be approved without --force",
-)
 def test_a_kept_edit_keeps_its_verbatim_flag_after_the_source_changed(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -832,13 +820,6 @@ def test_an_unknown_draft_id_is_not_found(tmp_path: Path) -> None:
         assert source.value.message == "no source with id 'nope'"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.Curator.edit_draft compares the edited Markdown (rendered with the merged"
-    " 'also reported by' credits of get_draft) with the stored content (without them), so"
-    " every edit of a credited draft lists also_reported_by among its changes, and an"
-    " unchanged save is accepted as an edit",
-)
 def test_editing_a_credited_draft_lists_only_the_fields_the_reviewer_changed(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -188,6 +188,7 @@ def source_changed(
             note=f"content kept ({why}); the new version is proposed" if proposed else None,
             changes=changes,
             proposed=proposed,
+            machine=new_machine_content,
             flags=_flags(flags, proposed=proposed),
             **extra,
         )
@@ -204,6 +205,7 @@ def source_changed(
         state=DraftState.NEW,
         content=new_machine_content,
         proposed=None,
+        machine=new_machine_content,
         flags=_flags(flags, proposed=None),
         **extra,
     )

@@ -80,6 +80,7 @@ class DraftStore:
             "version": 1,
             "content": content_to_json(content),
             "proposed": null(),  # SQL NULL, not JSON null
+            "machine": content_to_json(content),
             "flags": [DraftFlag(flag).value for flag in flags],
             "source_id": source_id,
             "entry_id": entry_id,
@@ -179,6 +180,7 @@ class DraftStore:
             "version": draft.version,
             "content": content_to_json(draft.content),
             "proposed": null() if draft.proposed is None else content_to_json(draft.proposed),
+            "machine": null() if draft.machine is None else content_to_json(draft.machine),
             "flags": [DraftFlag(flag).value for flag in draft.flags],
             "article_id": draft.article_id,
             "extraction_version": draft.extraction_version,
@@ -465,6 +467,7 @@ def _draft_from_row(row: Row[Any]) -> Draft:
         extraction_version=row.extraction_version,
         edited=row.edited,
         proposed=None if row.proposed is None else content_from_json(row.proposed),
+        machine=None if row.machine is None else content_from_json(row.machine),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -168,6 +168,7 @@ drafts = Table(
     Column("version", Integer, nullable=False),
     Column("content", JSON, nullable=False),
     Column("proposed", JSON),
+    Column("machine", JSON),
     Column("flags", JSON, nullable=False),
     Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
     Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),

@@ -127,6 +127,7 @@ def test_create_and_get_round_trip(store: Store) -> None:
         extraction_version="a1+q1",
         edited=False,
         proposed=None,
+        machine=CONTENT,  # what the machine made: kept to tell source changes from edits
         created_at=T0,
         updated_at=T0,
     )

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("proposed", sa.JSON(), nullable=True),
+        sa.Column("machine", sa.JSON(), nullable=True),
         sa.Column("flags", sa.JSON(), nullable=False),
         sa.Column("source_id", sa.String(length=200), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=False),
