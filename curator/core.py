@@ -1,7 +1,14 @@
 """The Curator facade: the only place that wires the stages to the store.
 
-Read top to bottom, it is the whole pipeline: sources.yaml → store (sync) →
-fetch (I/O) → decide (pure policy) → store (one transaction per source).
+Read top to bottom, it is the whole pipeline:
+
+1. fetch: sources.yaml → store (sync) → feeds (I/O) → decide (pure policy) → store,
+   one transaction per source;
+2. articles: entry filters (pure) → pages (I/O, SSRF-guarded) → extract + quotes
+   (pure, in the worker pool) → store, one transaction per page;
+3. curate: article filters, tombstones, same-story dedup, build_draft and
+   check_draft (all pure) → store;
+4. review: the pure rules of curator.review applied with a version check.
 """
 
 from __future__ import annotations
