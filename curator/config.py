@@ -141,6 +141,28 @@ class CurateSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TargetSettings:
+    """One place posts go: `static` (the default), `webhook` or `wordpress`."""
+
+    name: str
+    type: str
+    options: tuple[tuple[str, str], ...] = ()  # target-specific keys, as strings
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(key, default)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishSettings:
+    site_dir: Path | None = None  # default: <data dir>/site
+    templates_dir: Path | None = None  # overrides the shipped Jinja2 templates
+    site_title: str = "curator"
+    site_url: str = "http://localhost/"
+    canonical_to_source: bool = True  # rel="canonical" points at the source article
+    targets: tuple[TargetSettings, ...] = (TargetSettings(name="site", type="static"),)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -148,6 +170,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     defaults: SourceDefaults = field(default_factory=SourceDefaults)
     curate: CurateSettings = field(default_factory=CurateSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
     sources: tuple[Source, ...] = ()
 
 

@@ -472,3 +472,35 @@ class EntryToDraft:
     entry_id: int
     source_id: str
     article_id: int
+
+
+# --- publishing (#6) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post:
+    """An approved draft rendered for publishing (HTML already sanitised)."""
+
+    draft_id: int
+    slug: str  # stable: also the idempotency key targets search by
+    title: str
+    html: str  # the post body (summary, attribution, excerpt, quotes, credit)
+    summary: str
+    source_url: str
+    outlet: str
+    published_at: datetime  # of the post (first publication)
+    updated_at: datetime
+    tags: tuple[str, ...] = ()
+    content_hash: str = ""  # of title + html: changed posts are published again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishResult:
+    """What one target did with one post."""
+
+    target: str
+    draft_id: int
+    outcome: str  # created, updated, unchanged, deleted, skipped, error
+    remote_id: str | None = None
+    remote_url: str | None = None
+    error: str | None = None
