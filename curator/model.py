@@ -504,3 +504,19 @@ class PublishResult:
     remote_id: str | None = None
     remote_url: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerRow:
+    """Where a draft was published: one row per (draft, target)."""
+
+    draft_id: int
+    target: str
+    remote_id: str | None
+    remote_url: str | None
+    content_hash: str
+    outcome: str
+    error: str | None
+    published_at: datetime
+    updated_at: datetime
+    removed: bool = False

@@ -56,6 +56,7 @@ from curator.model import SourceState
 from curator.store import tables
 from curator.store._articles import ArticleStore
 from curator.store._drafts import DraftStore
+from curator.store._ledger import LedgerStore
 from curator.store._migrations import alembic_config
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ _CONFIG_FIELDS: Final = (
 )
 
 
-class Store(ArticleStore, DraftStore):
+class Store(ArticleStore, DraftStore, LedgerStore):
     """curator's database: SQLite (a file) or PostgreSQL, by URL.
 
     ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context

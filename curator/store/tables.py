@@ -239,3 +239,21 @@ dropped_entries = Table(
     Column("at", UTCDateTime, nullable=False),
     Index(None, "source_id", "at"),
 )
+
+# One row per (draft, target): where a post went, with what content, and how it ended.
+publish_ledger = Table(
+    "publish_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("remote_id", Text),
+    Column("remote_url", Text),
+    Column("content_hash", String(128), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("error", Text),
+    Column("removed", Boolean, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("draft_id", "target"),
+)

@@ -29,8 +29,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0003() -> None:
-    assert head_revision() == "0003"
+def test_head_is_0004() -> None:
+    assert head_revision() == "0004"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
