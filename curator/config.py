@@ -59,6 +59,12 @@ SETTINGS_HELP: dict[str, str] = {
     "curate.min_quotes": "fewest quotes a draft shows when the article has them",
     "curate.max_quotes": "most quotes a draft shows",
     "curate.dedup_threshold": "similarity (0–1) above which two stories are one",
+    "publish.site_dir": "where the static site is written (default <data dir>/site)",
+    "publish.templates": "a folder of Jinja2 templates overriding the shipped ones",
+    "publish.site_title": "the static site's and Atom feed's title",
+    "publish.site_url": "the static site's public URL (links in the Atom feed)",
+    "publish.canonical_to_source": "rel=canonical of a post points at the source article",
+    "publish.targets": "where approved drafts go: static (default), webhook",
     "CURATOR_DATABASE_URL": "SQLAlchemy URL of the database (default sqlite:///<data dir>/curator.db)",
     "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
     "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
@@ -253,6 +259,8 @@ _SOURCE_KEYS = {
 _TOP_KEYS = {"fetch", "defaults", "curate", "sources", "publish"}
 _CURATE_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("curate.")}
 _FILTER_KEYS = {"keep", "block", "min_words", "max_age"}
+_PUBLISH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("publish.")}
+_TARGET_TYPES = ("static", "webhook")
 
 
 class _Checker:
@@ -324,6 +332,48 @@ class _Checker:
         return FilterRules(
             keep=rules["keep"], block=rules["block"], min_words=min_words, max_age=max_age
         )
+
+    def publish(self, value: Any, base_dir: Path | None) -> PublishSettings:
+        at: tuple[str | int, ...] = ("publish",)
+        raw = self.mapping(value, at, _PUBLISH_KEYS)
+        folder = base_dir or Path(".")
+        values: dict[str, Any] = {}
+        for key, name in (("site_dir", "site_dir"), ("templates", "templates_dir")):
+            if key in raw:
+                values[name] = folder / self.convert(raw[key], (*at, key), "str")
+        for key in ("site_title", "site_url"):
+            if key in raw:
+                values[key] = self.convert(raw[key], (*at, key), "str")
+        if "canonical_to_source" in raw:
+            values["canonical_to_source"] = self.convert(
+                raw["canonical_to_source"], (*at, "canonical_to_source"), "bool"
+            )
+        if "targets" in raw:
+            items = raw["targets"]
+            if not isinstance(items, list):
+                raise self.fail("expected a list of targets", (*at, "targets"))
+            targets: list[TargetSettings] = []
+            for index, item in enumerate(items):
+                where_ = (*at, "targets", index)
+                if not isinstance(item, dict):
+                    raise self.fail("expected a mapping", where_)
+                name = self.convert(item.get("name"), (*where_, "name"), "str")
+                kind = self.convert(item.get("type"), (*where_, "type"), "str")
+                if kind not in _TARGET_TYPES:
+                    raise self.fail(
+                        f"unknown target type {kind!r} (known: {', '.join(_TARGET_TYPES)})",
+                        (*where_, "type"),
+                    )
+                if name in {t.name for t in targets}:
+                    raise self.fail(f"duplicate target name {name!r}", (*where_, "name"))
+                options = tuple(
+                    (str(k), str(v)) for k, v in item.items() if k not in ("name", "type")
+                )
+                if kind == "webhook" and not dict(options).get("url"):
+                    raise self.fail("a webhook target needs a url", where_)
+                targets.append(TargetSettings(name=name, type=kind, options=options))
+            values["targets"] = tuple(targets)
+        return PublishSettings(**values)
 
     def curate(self, value: Any) -> CurateSettings:
         raw = self.mapping(value, ("curate",), _CURATE_KEYS)
@@ -460,6 +510,7 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
             )
         )
     curate = check.curate(top.get("curate"))
+    publish = check.publish(top.get("publish"), base_dir)
     for source in sources:
         if source.interval <= timedelta(0):
             raise ConfigError("interval must be positive", path=path, line=source.line)
@@ -470,6 +521,7 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
         fetch=fetch,
         defaults=defaults,
         curate=curate,
+        publish=publish,
         sources=tuple(sources),
     )
 
@@ -518,6 +570,7 @@ def load_settings(
         fetch=parsed.fetch,
         defaults=parsed.defaults,
         curate=parsed.curate,
+        publish=parsed.publish,
         sources=parsed.sources,
     )
 

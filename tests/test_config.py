@@ -185,3 +185,45 @@ def test_curate_section() -> None:
 def test_filter_and_curate_errors(text: str, line: int, needle: str) -> None:
     error = error_of(text)
     assert needle in str(error) and error.line == line
+
+
+def test_publish_section() -> None:
+    settings = parse_sources_document(
+        "publish:\n"
+        "  site_dir: out/site\n"
+        "  site_title: Harbour Digest\n"
+        "  targets:\n"
+        "    - {name: site, type: static}\n"
+        "    - {name: hooks, type: webhook, url: 'https://hooks.example/in', secret_env: S}\n",
+        "s.yaml",
+        base_dir=Path("/srv/x"),
+    )
+    publish = settings.publish
+    assert publish.site_dir == Path("/srv/x/out/site")
+    assert publish.site_title == "Harbour Digest"
+    assert [(t.name, t.type) for t in publish.targets] == [("site", "static"), ("hooks", "webhook")]
+    assert publish.targets[1].option("url") == "https://hooks.example/in"
+    assert publish.targets[1].option("secret_env") == "S"
+
+
+def test_default_publish_target_is_the_static_site() -> None:
+    settings = parse_sources_document("sources: []\n", "s.yaml")
+    assert [(t.name, t.type) for t in settings.publish.targets] == [("site", "static")]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("publish:\n  targets:\n    - {name: x, type: ftp}\n", 3, "unknown target type 'ftp'"),
+        ("publish:\n  targets:\n    - {name: x, type: webhook}\n", 3, "needs a url"),
+        (
+            "publish:\n  targets:\n    - {name: x, type: static}\n    - {name: x, type: static}\n",
+            4,
+            "duplicate target name 'x'",
+        ),
+        ("publish:\n  colour: blue\n", 2, "unknown key 'colour'"),
+    ],
+)
+def test_publish_errors(text: str, line: int, needle: str) -> None:
+    error = error_of(text)
+    assert needle in str(error) and error.line == line
