@@ -37,6 +37,8 @@ from curator.model import Entry as Entry
 from curator.model import EntryCounts as EntryCounts
 from curator.model import ExtractResult as ExtractResult
 from curator.model import FetchOutcome as FetchOutcome
+from curator.model import LedgerRow as LedgerRow
+from curator.model import PublishResult as PublishResult
 from curator.model import Quote as Quote
 from curator.model import QuoteKind as QuoteKind
 from curator.model import Source as Source
@@ -66,8 +68,10 @@ __all__ = [
     "ExtractResult",
     "FetchError",
     "FetchOutcome",
+    "LedgerRow",
     "NotFoundError",
     "OpmlImport",
+    "PublishResult",
     "Quote",
     "QuoteKind",
     "Settings",

@@ -48,6 +48,7 @@ from curator import DraftState
 from curator import ExtractResult
 from curator import FetchOutcome
 from curator import NotFoundError
+from curator import PublishResult
 from curator import Quote
 from curator import Settings
 from curator import SourceReport
@@ -1026,6 +1027,104 @@ def entries_list(
     for row in rows:
         table.add_row(*(escape(str(row[c] or "")) for c in columns))
     out.print(table)
+
+
+# --- publish ---------------------------------------------------------------------------
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", "-t", help="only this target (repeatable)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be published, change nothing")
+    ] = False,
+    status: Annotated[bool, typer.Option("--status", help="list what is where")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per result")] = False,
+) -> None:
+    """Publish approved drafts to the targets (each post once; again when it changed)."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        if status:
+            rows = facade.publish_status()
+            if as_json:
+                for row in rows:
+                    _json_line(
+                        {
+                            "draft": row.draft_id,
+                            "target": row.target,
+                            "remote_id": row.remote_id,
+                            "remote_url": row.remote_url,
+                            "outcome": row.outcome,
+                            "removed": row.removed,
+                            "published_at": row.published_at,
+                            "updated_at": row.updated_at,
+                        }
+                    )
+                return
+            table = Table(title="published")
+            for column in ("draft", "target", "where", "outcome", "updated"):
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(
+                    str(row.draft_id),
+                    escape(row.target),
+                    escape(row.remote_url or row.remote_id or ""),
+                    "removed" if row.removed else row.outcome,
+                    _when(row.updated_at),
+                )
+            out.print(table)
+            return
+        results = facade.publish(target or (), dry_run=dry_run)
+    _print_results(results, as_json)
+
+
+@app.command()
+def unpublish(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    target: Annotated[
+        list[str] | None, typer.Option("--target", "-t", help="only this target (repeatable)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per result")] = False,
+) -> None:
+    """Take a published post down everywhere it went (takedown requests happen)."""
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        results = facade.unpublish(draft_id, target or ())
+    _print_results(results, as_json)
+
+
+def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
+    if as_json:
+        for r in results:
+            _json_line(
+                {
+                    "target": r.target,
+                    "draft": r.draft_id,
+                    "outcome": r.outcome,
+                    "remote_id": r.remote_id,
+                    "remote_url": r.remote_url,
+                    "error": r.error,
+                }
+            )
+    else:
+        table = Table(title="publish")
+        for column in ("target", "draft", "outcome", "where", "error"):
+            table.add_column(column, overflow="fold")
+        for r in results:
+            table.add_row(
+                escape(r.target),
+                str(r.draft_id),
+                r.outcome,
+                escape(r.remote_url or ""),
+                escape(r.error or ""),
+            )
+        out.print(table)
+    if any(r.error and r.outcome != "skipped" for r in results):
+        raise typer.Exit(EXIT_FAILURES)
 
 
 def main() -> None:

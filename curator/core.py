@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,7 @@ from typing import Self
 
 from curator import review
 from curator.config import Settings
+from curator.config import TargetSettings
 from curator.config import load_settings
 from curator.curate import build_draft
 from curator.curate import check_article
@@ -67,12 +69,18 @@ from curator.model import FeedRequest
 from curator.model import FetchAttempt
 from curator.model import FetchOutcome
 from curator.model import FilterRules
+from curator.model import LedgerRow
 from curator.model import PageRequest
+from curator.model import Post
+from curator.model import PublishResult
 from curator.model import Source
 from curator.model import SourceReport
 from curator.model import SourceState
 from curator.model import SourceStatus
 from curator.model import StoredQuote
+from curator.publish import render_post
+from curator.publish import write_static_site
+from curator.publish.webhook import deliver_webhook
 from curator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -654,6 +662,168 @@ class Curator:
         after, event = change
         self._store.save_draft(after, event, expected_version=before.version)
         return self._with_credits(after)
+
+    # --- publish --------------------------------------------------------------------
+
+    def publish(self, targets: Sequence[str] = (), *, dry_run: bool = False) -> list[PublishResult]:
+        """Publish approved drafts (and changed published ones) to the targets; each
+        post goes to each target once, again only when its content changed."""
+        return asyncio.run(self._publish(targets, dry_run=dry_run))
+
+    def unpublish(self, draft_id: int, targets: Sequence[str] = ()) -> list[PublishResult]:
+        """Take a published post down everywhere it went (or from the given targets)."""
+        return asyncio.run(self._publish(targets, remove=draft_id))
+
+    def publish_status(self) -> list[LedgerRow]:
+        return self._store.ledger()
+
+    def _targets(self, names: Sequence[str]) -> list[TargetSettings]:
+        known = {t.name: t for t in self.settings.publish.targets}
+        for name in names:
+            if name not in known:
+                raise NotFoundError(f"no publish target named {name!r}", object_id=name)
+        return [t for t in known.values() if not names or t.name in names]
+
+    async def _publish(
+        self, names: Sequence[str], *, dry_run: bool = False, remove: int | None = None
+    ) -> list[PublishResult]:
+        now = self._clock()
+        targets = self._targets(names)
+        if remove is not None:
+            self._store.get_draft(remove)  # NotFoundError for an unknown id
+        ledger = {(row.draft_id, row.target): row for row in self._store.ledger()}
+        results: list[PublishResult] = []
+        posts: list[Post] = []
+        for draft in self._store.list_drafts(
+            states=(DraftState.APPROVED, DraftState.PUBLISHED), limit=1_000_000
+        ):
+            draft = self._with_credits(draft)
+            if draft.state is DraftState.APPROVED:
+                blocking = set(self._flags_for(draft, draft.content)) & {
+                    DraftFlag.VERBATIM,
+                    DraftFlag.BUDGET,
+                }
+                if blocking:
+                    reason = "skipped: " + ", ".join(sorted(f.value for f in blocking))
+                    results += [
+                        PublishResult(
+                            target=t.name, draft_id=draft.id, outcome="skipped", error=reason
+                        )
+                        for t in targets
+                    ]
+                    continue
+            firsts = [r.published_at for (d, _), r in ledger.items() if d == draft.id]
+            posts.append(
+                render_post(
+                    draft,
+                    published_at=min(firsts, default=now),
+                    updated_at=draft.updated_at,
+                    settings=self.settings.publish,
+                )
+            )
+        for target in targets:
+            results += await self._to_target(target, posts, ledger, now, dry_run, remove)
+        if not dry_run and remove is None:
+            self._mark_published(results, targets)
+        return results
+
+    async def _to_target(
+        self,
+        target: TargetSettings,
+        posts: list[Post],
+        ledger: dict[tuple[int, str], LedgerRow],
+        now: datetime,
+        dry_run: bool,
+        remove: int | None,
+    ) -> list[PublishResult]:
+        def live(post: Post) -> bool:
+            row = ledger.get((post.draft_id, target.name))
+            return post.draft_id != remove and not (row is not None and row.removed)
+
+        def changed(post: Post) -> bool:
+            row = ledger.get((post.draft_id, target.name))
+            return row is None or row.content_hash != post.content_hash
+
+        wanted = [p for p in posts if live(p)]
+        if dry_run:
+            return [
+                PublishResult(target=target.name, draft_id=p.draft_id, outcome="would publish")
+                for p in wanted
+                if changed(p)
+            ]
+        if target.type == "static":
+            site_dir = self.settings.publish.site_dir or self.settings.data_dir / "site"
+            results = await asyncio.to_thread(
+                write_static_site,
+                wanted,
+                site_dir=site_dir,
+                settings=self.settings.publish,
+                now=now,
+                target=target.name,
+            )
+        else:
+            secret_env = target.option("secret_env") or "CURATOR_WEBHOOK_SECRET"
+            secret = os.environ.get(secret_env, "")
+            if remove is not None:
+                gone = [p for p in posts if p.draft_id == remove]
+                results = [
+                    await deliver_webhook(
+                        p, target=target, secret=secret, now=now, action="unpublish"
+                    )
+                    for p in gone
+                ]
+                results = [replace(r, outcome="deleted") if r.error is None else r for r in results]
+            else:
+                results = [
+                    await deliver_webhook(p, target=target, secret=secret, now=now)
+                    for p in wanted
+                    if changed(p)
+                ]
+        by_draft = {p.draft_id: p for p in posts}
+        for result in results:
+            post = by_draft.get(result.draft_id)
+            if post is None or result.outcome in ("unchanged", "skipped"):
+                continue
+            if result.error is not None and result.outcome != "deleted":
+                continue
+            previous = ledger.get((post.draft_id, target.name))
+            self._store.record_publication(
+                LedgerRow(
+                    draft_id=post.draft_id,
+                    target=target.name,
+                    remote_id=result.remote_id,
+                    remote_url=result.remote_url,
+                    content_hash=post.content_hash,
+                    outcome=result.outcome,
+                    error=result.error,
+                    published_at=previous.published_at if previous else now,
+                    updated_at=now,
+                    removed=result.outcome == "deleted",
+                )
+            )
+        return results
+
+    def _mark_published(
+        self, results: list[PublishResult], targets: Sequence[TargetSettings]
+    ) -> None:
+        """An approved draft that reached every target is published."""
+        ok: dict[int, set[str]] = {}
+        for r in results:
+            if r.error is None and r.outcome in ("created", "updated", "unchanged"):
+                ok.setdefault(r.draft_id, set()).add(r.target)
+        everywhere = {t.name for t in targets}
+        for draft_id, reached in ok.items():
+            draft = self._store.get_draft(draft_id)
+            if draft.state is DraftState.APPROVED and reached >= everywhere:
+                self._save(
+                    draft,
+                    review.mark_published(
+                        draft,
+                        by=review.MACHINE,
+                        now=self._clock(),
+                        expected_version=draft.version,
+                    ),
+                )
 
     # --- status and entries --------------------------------------------------
 

@@ -675,6 +675,7 @@ def test_command_tree_is_the_documented_one() -> None:
         "entries list",
         "extract",
         "fetch",
+        "publish",
         "quotes",
         "quotes list",
         "reextract",
@@ -684,6 +685,7 @@ def test_command_tree_is_the_documented_one() -> None:
         "sources import",
         "sources list",
         "status",
+        "unpublish",
     ]
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from curator.model import LedgerRow
-from curator.store import Store
 from store.test_store_drafts import T0
 from store.test_store_drafts import _create
 from store.test_store_drafts import _world
+
+from curator.model import LedgerRow
+from curator.store import Store
 
 
 def test_record_and_replace_publications(store: Store) -> None:

@@ -1,0 +1,153 @@
+"""Publishing end to end through the facade and the CLI: the offline sample, approved,
+published to the static site and a webhook receiver; exactly once; taken down."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import html as lxml_html
+from publish.test_webhook import SECRET
+from publish.test_webhook import Receiver
+from typer.testing import CliRunner
+
+from curator import Curator
+from curator import DraftState
+from curator import NotFoundError
+from curator import make_curator
+from curator.cli import app
+from curator.config import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_sources(tmp_path: Path, publish: str = "") -> Path:
+    """The shipped sources.yaml (offline sample), with a publish section."""
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "file:curator/samples/feed.xml", (REPO / "curator/samples/feed.xml").as_uri()
+    )
+    path = tmp_path / "sources.yaml"
+    path.write_text(publish + text, encoding="utf-8")
+    return path
+
+
+@contextmanager
+def sample(tmp_path: Path, publish: str = "") -> Iterator[Curator]:
+    settings = load_settings(
+        write_sources(tmp_path, publish),
+        database_url=f"sqlite:///{tmp_path / 'curator.db'}",
+        data_dir=tmp_path / "data",
+        env={},
+    )
+    with make_curator(settings, parse_workers=0) as facade:
+        facade.upgrade()
+        facade.fetch()
+        yield facade
+
+
+def test_approved_draft_reaches_the_static_site_once(tmp_path: Path) -> None:
+    with sample(tmp_path) as facade:
+        drafts = {d.content.headline: d for d in facade.list_drafts()}
+        ferry = drafts["Ferry Operator Denies Permits to Stranded Island Workers"]
+        assert facade.publish() == []  # nothing approved yet
+        facade.approve(ferry.id, by="ed")
+        (result,) = facade.publish()
+        assert (result.target, result.draft_id, result.outcome) == ("site", ferry.id, "created")
+        assert facade.get_draft(ferry.id).state is DraftState.PUBLISHED
+        site = tmp_path / "data" / "site"
+        index = (site / "index.html").read_text(encoding="utf-8")
+        assert ferry.content.headline in index
+        page = lxml_html.fromstring((site / f"posts/curator-{ferry.id}.html").read_bytes())
+        assert page.xpath("string(//h1)") == ferry.content.headline
+        assert page.xpath("//link[@rel='canonical']/@href") == [ferry.content.source_url]
+        assert page.xpath("//blockquote")  # the excerpt
+        feed = feedparser.parse(str(site / "feed.xml"))
+        assert feed.bozo == 0
+        assert [e.title for e in feed.entries] == [ferry.content.headline]
+
+        (again,) = facade.publish()  # nothing is published twice
+        assert again.outcome == "unchanged"
+        rows = facade.publish_status()
+        assert [(r.draft_id, r.target, r.outcome, r.removed) for r in rows] == [
+            (ferry.id, "site", "created", False)
+        ]
+
+        taken = facade.unpublish(ferry.id)
+        assert [(r.draft_id, r.outcome) for r in taken] == [(ferry.id, "deleted")]
+        assert not (site / f"posts/curator-{ferry.id}.html").exists()
+        assert feedparser.parse(str(site / "feed.xml")).entries == []
+        assert facade.publish() == []  # taken down stays down
+        assert facade.publish_status()[0].removed
+
+
+def test_webhook_target_delivers_each_post_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CURATOR_TEST_WEBHOOK_SECRET", SECRET)
+    with Receiver() as receiver:
+        publish = (
+            "publish:\n"
+            "  targets:\n"
+            "    - {name: site, type: static}\n"
+            f"    - {{name: hooks, type: webhook, url: '{receiver.url('/in')}',"
+            " secret_env: CURATOR_TEST_WEBHOOK_SECRET}\n"
+        )
+        with sample(tmp_path, publish) as facade:
+            for draft in facade.list_drafts():
+                facade.approve(draft.id, by="ed")
+            results = facade.publish()
+            assert sorted((r.target, r.outcome) for r in results) == sorted(
+                [("site", "created")] * 3 + [("hooks", "created")] * 3
+            )
+            assert len(receiver.deliveries) == 3 and all(d.valid for d in receiver.deliveries)
+            only_hooks = facade.publish(["hooks"])
+            assert only_hooks == []  # unchanged posts are not sent again
+            assert len(receiver.deliveries) == 3
+            with pytest.raises(NotFoundError, match="no publish target named 'nope'"):
+                facade.publish(["nope"])
+
+
+def test_a_flagged_draft_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    with sample(tmp_path) as facade:
+        draft = facade.list_drafts()[0]
+        markdown = facade.draft_markdown(draft.id)
+        first_quote = draft.content.quotes[0].text
+        edited = facade.edit_draft(
+            draft.id, markdown.replace(first_quote, "words nobody said", 1), by="ed"
+        )
+        facade.approve(edited.id, by="ed", force=True, note="checked by phone")
+        (result,) = facade.publish()
+        assert (result.outcome, result.error) == ("skipped", "skipped: verbatim")
+        assert facade.get_draft(draft.id).state is DraftState.APPROVED
+
+
+def test_publish_cli_dry_run_status_and_unpublish(tmp_path: Path) -> None:
+    sources = write_sources(tmp_path)
+    flags = [
+        "--sources",
+        str(sources),
+        "--database-url",
+        f"sqlite:///{tmp_path / 'curator.db'}",
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    runner = CliRunner()
+    assert runner.invoke(app, [*flags, "fetch"]).exit_code == 0
+    assert runner.invoke(app, [*flags, "drafts", "approve", "1", "--by", "ed"]).exit_code == 0
+    dry = runner.invoke(app, [*flags, "publish", "--dry-run", "--json"])
+    assert dry.exit_code == 0 and '"outcome": "would publish"' in dry.stdout
+    assert not (tmp_path / "data" / "site").exists()
+    done = runner.invoke(app, [*flags, "publish", "--json"])
+    assert done.exit_code == 0 and '"outcome": "created"' in done.stdout
+    status = runner.invoke(app, [*flags, "publish", "--status", "--json"])
+    assert '"target": "site"' in status.stdout and '"removed": false' in status.stdout
+    down = runner.invoke(app, [*flags, "unpublish", "1", "--json"])
+    assert down.exit_code == 0 and '"outcome": "deleted"' in down.stdout
+    missing = runner.invoke(app, [*flags, "unpublish", "999"])
+    assert missing.exit_code == 2
+    shutil.rmtree(tmp_path / "data")
