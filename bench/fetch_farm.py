@@ -63,6 +63,9 @@ def bench_curator(args: argparse.Namespace, farm: Any) -> dict[str, Any]:
             "fetch:",
             f"  concurrency: {args.concurrency}",
             f"  per_host_concurrency: {args.concurrency}",
+            # The feed pipeline only: article pages are another stage (and another bench).
+            "defaults:",
+            "  fetch_articles: false",
             "sources:",
         ]
         for i in range(args.feeds):
