@@ -64,7 +64,7 @@ SETTINGS_HELP: dict[str, str] = {
     "publish.site_title": "the static site's and Atom feed's title",
     "publish.site_url": "the static site's public URL (links in the Atom feed)",
     "publish.canonical_to_source": "rel=canonical of a post points at the source article",
-    "publish.targets": "where approved drafts go: static (default), webhook",
+    "publish.targets": "where approved drafts go: static (default), webhook, wordpress",
     "CURATOR_DATABASE_URL": "SQLAlchemy URL of the database (default sqlite:///<data dir>/curator.db)",
     "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
     "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
@@ -260,7 +260,7 @@ _TOP_KEYS = {"fetch", "defaults", "curate", "sources", "publish"}
 _CURATE_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("curate.")}
 _FILTER_KEYS = {"keep", "block", "min_words", "max_age"}
 _PUBLISH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("publish.")}
-_TARGET_TYPES = ("static", "webhook")
+_TARGET_TYPES = ("static", "webhook", "wordpress")
 
 
 class _Checker:
@@ -369,8 +369,10 @@ class _Checker:
                 options = tuple(
                     (str(k), str(v)) for k, v in item.items() if k not in ("name", "type")
                 )
-                if kind == "webhook" and not dict(options).get("url"):
-                    raise self.fail("a webhook target needs a url", where_)
+                if kind in ("webhook", "wordpress") and not dict(options).get("url"):
+                    raise self.fail(f"a {kind} target needs a url", where_)
+                if kind == "wordpress" and not dict(options).get("user"):
+                    raise self.fail("a wordpress target needs a user", where_)
                 targets.append(TargetSettings(name=name, type=kind, options=options))
             values["targets"] = tuple(targets)
         return PublishSettings(**values)

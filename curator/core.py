@@ -81,6 +81,7 @@ from curator.model import StoredQuote
 from curator.publish import render_post
 from curator.publish import write_static_site
 from curator.publish.webhook import deliver_webhook
+from curator.publish.wordpress import publish_to_wordpress
 from curator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -761,6 +762,27 @@ class Curator:
                 now=now,
                 target=target.name,
             )
+        elif target.type == "wordpress":
+            password_env = target.option("password_env") or "CURATOR_WORDPRESS_PASSWORD"
+            todo = (
+                [p for p in posts if p.draft_id == remove]
+                if remove is not None
+                else [p for p in wanted if changed(p)]
+            )
+            results = []
+            for item in todo:
+                row = ledger.get((item.draft_id, target.name))
+                results.append(
+                    await publish_to_wordpress(
+                        item,
+                        target=target,
+                        username=target.option("user") or "",
+                        app_password=os.environ.get(password_env, ""),
+                        now=now,
+                        action="unpublish" if remove is not None else "publish",
+                        existing_id=row.remote_id if row else None,
+                    )
+                )
         else:
             secret_env = target.option("secret_env") or "CURATOR_WEBHOOK_SECRET"
             secret = os.environ.get(secret_env, "")

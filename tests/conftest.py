@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 import pgserver
+import wpserver
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -67,3 +69,30 @@ def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def wordpress() -> Iterator[wpserver.WordPress]:
+    """A real WordPress: CURATOR_TEST_WORDPRESS, or one started for this session."""
+    given = os.environ.get("CURATOR_TEST_WORDPRESS")
+    if given:
+        url, user, password = given.split(maxsplit=2)
+        yield wpserver.WordPress(url=url, user=user, app_password=password)
+        return
+    reason = wpserver.missing()
+    if reason:
+        if os.environ.get("CURATOR_REQUIRE_WORDPRESS"):
+            pytest.fail(f"WordPress is required (CURATOR_REQUIRE_WORDPRESS) but {reason}")
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="curator-wp-"))
+    base = folder / "wp"
+    try:
+        site = wpserver.start(base)
+    except BaseException:
+        wpserver.stop(base)
+        raise
+    try:
+        yield site
+    finally:
+        wpserver.stop(base)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+import wpserver
 from lxml import html as lxml_html
 from publish.test_webhook import SECRET
 from publish.test_webhook import Receiver
+from publish.test_wordpress import posts_with_slug
+from publish.test_wordpress import rest
 from typer.testing import CliRunner
 
 from curator import Curator
@@ -151,3 +154,35 @@ def test_publish_cli_dry_run_status_and_unpublish(tmp_path: Path) -> None:
     missing = runner.invoke(app, [*flags, "unpublish", "999"])
     assert missing.exit_code == 2
     shutil.rmtree(tmp_path / "data")
+
+
+def test_wordpress_target_creates_updates_nothing_twice_and_trashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wordpress: wpserver.WordPress
+) -> None:
+    """Through the facade against the real WordPress of tests/support/wpserver.py."""
+    monkeypatch.setenv("CURATOR_TEST_WP_PASSWORD", wordpress.app_password)
+    publish = (
+        "publish:\n"
+        "  targets:\n"
+        f"    - {{name: wp, type: wordpress, url: '{wordpress.url}', user: {wordpress.user},"
+        " password_env: CURATOR_TEST_WP_PASSWORD, status: publish}\n"
+    )
+    with sample(tmp_path, publish) as facade:
+        draft = facade.list_drafts()[0]
+        facade.approve(draft.id, by="ed")
+        (created,) = facade.publish()
+        assert (created.target, created.outcome, created.error) == ("wp", "created", None)
+        assert created.remote_id is not None
+        remote = rest(wordpress, "GET", f"/wp/v2/posts/{created.remote_id}")
+        assert remote["slug"] == f"curator-{draft.id}"
+        assert remote["status"] == "publish"
+        assert draft.content.source_url in remote["content"]["rendered"]
+        assert facade.publish() == []  # unchanged: not sent again
+        assert len(posts_with_slug(wordpress, f"curator-{draft.id}")) == 1
+
+        (trashed,) = facade.unpublish(draft.id)
+        assert (trashed.outcome, trashed.error) == ("deleted", None)
+        status = rest(
+            wordpress, "GET", f"/wp/v2/posts/{created.remote_id}", params={"context": "edit"}
+        )
+        assert status["status"] == "trash"
