@@ -58,6 +58,8 @@ import httpx
 from curator.config import TargetSettings
 from curator.model import Post
 from curator.model import PublishResult
+from curator.publish._http import one_line
+from curator.publish._http import url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +152,7 @@ async def deliver_webhook(
     url = target.option("url")
     if not url:
         return failed(f"webhook target {target.name!r} has no url")
-    problem = _url_problem(url)
+    problem = url_problem(url)
     if problem:
         return failed(f"bad webhook url {url!r}: {problem}")
 
@@ -203,19 +205,6 @@ class _Attempt:
     remote_url: str | None = None
 
 
-def _url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a webhook address, or None."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as e:
-        return _one_line(e).rstrip(".")
-    if parsed.scheme not in ("http", "https"):
-        return "not http or https"
-    if not parsed.host:
-        return "no host"
-    return None
-
-
 def _is_retryable(status: int) -> bool:
     return status == 429 or 500 <= status < 600
 
@@ -229,11 +218,11 @@ async def _post(
     except httpx.TimeoutException:
         return _Attempt(reason="timed out", retryable=True)
     except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as e:
-        return _Attempt(reason=f"request failed: {_one_line(e)}")
+        return _Attempt(reason=f"request failed: {one_line(e)}")
     except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
         return _Attempt(reason=f"connection failed ({type(e).__name__})", retryable=True)
     except (httpx.HTTPError, httpx.InvalidURL) as e:
-        return _Attempt(reason=f"request failed: {_one_line(e)}")
+        return _Attempt(reason=f"request failed: {one_line(e)}")
     status = response.status_code
     if not 200 <= status < 300:
         return _Attempt(status=status, reason=f"HTTP {status}", retryable=_is_retryable(status))
@@ -259,8 +248,3 @@ def _remote_ids(response: httpx.Response) -> tuple[str | None, str | None]:
         str(remote_id) if isinstance(remote_id, str | int) else None,
         remote_url if isinstance(remote_url, str) else None,
     )
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()).rstrip(".")
-    return text or type(error).__name__

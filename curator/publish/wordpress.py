@@ -47,6 +47,9 @@ import httpx
 from curator.config import TargetSettings
 from curator.model import Post
 from curator.model import PublishResult
+from curator.publish._http import one_line
+from curator.publish._http import one_line_text
+from curator.publish._http import url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ class _Api:
         except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
             raise _Failed(f"{method} {route}: connection failed ({type(e).__name__})") from None
         except (httpx.HTTPError, httpx.InvalidURL) as e:
-            raise _Failed(f"{method} {route}: request failed: {_one_line(e)}") from None
+            raise _Failed(f"{method} {route}: request failed: {one_line(e)}") from None
         data: Any = None
         try:
             data = json.loads(response.content) if response.content else None
@@ -131,7 +134,7 @@ class _Api:
         if isinstance(code, str):
             detail += f" {code}"
         if isinstance(message, str) and message:
-            detail += f": {_one_line_text(html.unescape(message))}"
+            detail += f": {one_line_text(html.unescape(message))}"
         elif not isinstance(data, dict | list):
             detail += " (not a WordPress REST answer: is the url right?)"
         raise _Failed(
@@ -172,7 +175,7 @@ async def publish_to_wordpress(
     url = target.option("url")
     if not url:
         return failed(f"wordpress target {target.name!r} has no url")
-    problem = _url_problem(url)
+    problem = url_problem(url)
     if problem:
         return failed(f"bad wordpress url {url!r}: {problem}")
     status = target.option("status", "draft") or "draft"
@@ -348,24 +351,3 @@ def _result(target: TargetSettings, post: Post, outcome: str, data: Any) -> Publ
         remote_id=str(remote_id) if isinstance(remote_id, int | str) else None,
         remote_url=link if isinstance(link, str) else None,
     )
-
-
-def _url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a WordPress site address, or None."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as e:
-        return _one_line(e).rstrip(".")
-    if parsed.scheme not in ("http", "https"):
-        return "not http or https"
-    if not parsed.host:
-        return "no host"
-    return None
-
-
-def _one_line_text(text: str) -> str:
-    return " ".join(text.split()).rstrip(".")
-
-
-def _one_line(error: BaseException) -> str:
-    return _one_line_text(str(error)) or type(error).__name__

@@ -1,0 +1,27 @@
+"""Small helpers shared by the HTTP targets (webhook, wordpress)."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def one_line_text(text: str) -> str:
+    return " ".join(text.split()).rstrip(".")
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one short line (its type when it has no message)."""
+    return one_line_text(str(error)) or type(error).__name__
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a target's address, or None."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as e:
+        return one_line(e)
+    if parsed.scheme not in ("http", "https"):
+        return "not http or https"
+    if not parsed.host:
+        return "no host"
+    return None
