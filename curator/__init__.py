@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from curator.config import Settings as Settings
 from curator.config import default_settings as default_settings
 from curator.config import load_settings as load_settings
+from curator.config import parse_duration as parse_duration
 from curator.errors import ConfigError as ConfigError
 from curator.errors import CuratorError as CuratorError
 from curator.errors import DraftError as DraftError
@@ -88,6 +89,7 @@ __all__ = [
     "export_opml",
     "load_settings",
     "make_curator",
+    "parse_duration",
     "plan_opml_import",
 ]
 

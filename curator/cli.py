@@ -58,6 +58,7 @@ from curator import default_settings
 from curator import export_opml
 from curator import load_settings
 from curator import make_curator
+from curator import parse_duration
 from curator import plan_opml_import
 
 EXIT_OK = 0
@@ -1027,6 +1028,33 @@ def entries_list(
     for row in rows:
         table.add_row(*(escape(str(row[c] or "")) for c in columns))
     out.print(table)
+
+
+# --- daemon ----------------------------------------------------------------------------
+
+
+@app.command()
+def daemon(
+    ctx: typer.Context,
+    tick: Annotated[
+        str, typer.Option("--tick", help="how often to look for due sources (e.g. 1m, 30s)")
+    ] = "1m",
+    max_ticks: Annotated[
+        int | None, typer.Option("--max-ticks", help="stop after this many ticks")
+    ] = None,
+) -> None:
+    """Run in the background: fetch each source when it is due, until SIGINT/SIGTERM."""
+    from curator.daemon import run_daemon
+
+    with _errors():
+        every = parse_duration(tick)
+    if every.total_seconds() <= 0:
+        raise typer.BadParameter("--tick must be positive")
+    logging.getLogger("curator").setLevel(logging.INFO)
+    with _curator(ctx) as facade:
+        facade.upgrade()
+        ticks = run_daemon(facade, tick=every, max_ticks=max_ticks)
+    err.print(f"daemon stopped after {ticks} ticks")
 
 
 # --- publish ---------------------------------------------------------------------------

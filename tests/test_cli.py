@@ -660,6 +660,7 @@ def test_every_command_has_help(path: list[str]) -> None:
 def test_command_tree_is_the_documented_one() -> None:
     assert sorted(" ".join(p) for p in _command_paths() if p) == [
         "curate",
+        "daemon",
         "db",
         "db upgrade",
         "drafts",

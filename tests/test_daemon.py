@@ -1,0 +1,82 @@
+"""The daemon: APScheduler ticks fetching what is due; stops on a signal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from curator import make_curator
+from curator.cli import app
+from curator.config import load_settings
+from curator.daemon import run_daemon
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def flags(tmp_path: Path) -> list[str]:
+    return [
+        "--sources",
+        str(REPO / "sources.yaml"),
+        "--database-url",
+        f"sqlite:///{tmp_path / 'curator.db'}",
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+
+
+def test_two_ticks_fetch_once_then_nothing_is_due(tmp_path: Path) -> None:
+    settings = load_settings(
+        REPO / "sources.yaml", database_url=f"sqlite:///{tmp_path / 'curator.db'}", env={}
+    )
+    seen: list[list[str]] = []
+    with make_curator(settings, parse_workers=0) as facade:
+        facade.upgrade()
+        ticks = run_daemon(
+            facade,
+            tick=timedelta(seconds=0.2),
+            max_ticks=2,
+            on_tick=lambda reports: seen.append([r.source_id for r in reports]),
+        )
+        assert ticks == 2
+        assert seen == [["sample"], []]  # the sample is due again only after 30m
+        assert facade.count_entries("sample") == 3
+        assert len(facade.list_drafts()) == 3
+
+
+def test_daemon_command_with_max_ticks(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, [*flags(tmp_path), "daemon", "--tick", "1s", "--max-ticks", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "daemon stopped after 1 ticks" in result.stderr
+
+
+def test_daemon_stops_on_sigterm(tmp_path: Path) -> None:
+    curator = Path(sys.executable).parent / "curator"
+    process = subprocess.Popen(
+        [str(curator), *flags(tmp_path), "daemon", "--tick", "1h"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (tmp_path / "curator.db").exists():
+            time.sleep(0.1)
+        time.sleep(3)  # the first tick runs at once
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert "daemon stopped after" in stderr
