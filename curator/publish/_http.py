@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from curator.config import TargetSettings
+
 
 def one_line_text(text: str) -> str:
     return " ".join(text.split()).rstrip(".")
@@ -25,3 +27,12 @@ def url_problem(url: str) -> str | None:
     if not parsed.host:
         return "no host"
     return None
+
+
+def target_url_problem(target: TargetSettings, kind: str) -> str | None:
+    """Why the target's ``url`` option cannot be used, or None."""
+    url = target.option("url")
+    if not url:
+        return f"{kind} target {target.name!r} has no url"
+    problem = url_problem(url)
+    return f"bad {kind} url {url!r}: {problem}" if problem else None

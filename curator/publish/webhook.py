@@ -59,7 +59,7 @@ from curator.config import TargetSettings
 from curator.model import Post
 from curator.model import PublishResult
 from curator.publish._http import one_line
-from curator.publish._http import url_problem
+from curator.publish._http import target_url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -149,12 +149,10 @@ async def deliver_webhook(
             target=target.name, draft_id=post.draft_id, outcome="error", error=error
         )
 
-    url = target.option("url")
-    if not url:
-        return failed(f"webhook target {target.name!r} has no url")
-    problem = url_problem(url)
+    problem = target_url_problem(target, "webhook")
     if problem:
-        return failed(f"bad webhook url {url!r}: {problem}")
+        return failed(problem)
+    url = target.option("url") or ""
 
     timestamp = int(now.timestamp())
     headers = {

@@ -49,7 +49,7 @@ from curator.model import Post
 from curator.model import PublishResult
 from curator.publish._http import one_line
 from curator.publish._http import one_line_text
-from curator.publish._http import url_problem
+from curator.publish._http import target_url_problem
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +172,10 @@ async def publish_to_wordpress(
             target=target.name, draft_id=post.draft_id, outcome="error", error=error
         )
 
-    url = target.option("url")
-    if not url:
-        return failed(f"wordpress target {target.name!r} has no url")
-    problem = url_problem(url)
+    problem = target_url_problem(target, "wordpress")
     if problem:
-        return failed(f"bad wordpress url {url!r}: {problem}")
+        return failed(problem)
+    url = target.option("url") or ""
     status = target.option("status", "draft") or "draft"
     if status not in STATUSES:
         return failed(
