@@ -31,6 +31,7 @@ from curator import review
 from curator.config import Settings
 from curator.config import TargetSettings
 from curator.config import load_settings
+from curator.curate import StorySignature
 from curator.curate import build_draft
 from curator.curate import check_article
 from curator.curate import check_draft
@@ -427,16 +428,28 @@ class Curator:
         for source_id in source_ids:
             self.get_source(source_id)
         sources = {source.id: source for source in self.settings.sources}
+        # Earlier stories, newest first, loaded once per run; each new draft joins them.
+        candidates = [
+            (draft_id, candidate_url, signature_from_json(raw))
+            for draft_id, candidate_url, raw in self._store.recent_story_candidates(
+                self._clock() - DEDUP_WINDOW
+            )
+        ]
         created: list[Draft] = []
         for item in self._store.entries_needing_drafts(source_ids=source_ids, limit=10_000):
             source = sources.get(item.source_id)
             if source is not None:
-                draft = self._curate_one(item, source)
+                draft = self._curate_one(item, source, candidates)
                 if draft is not None:
                     created.append(draft)
         return created
 
-    def _curate_one(self, item: EntryToDraft, source: Source) -> Draft | None:
+    def _curate_one(
+        self,
+        item: EntryToDraft,
+        source: Source,
+        candidates: list[tuple[int, str, StorySignature]],
+    ) -> Draft | None:
         now = self._clock()
         entry = self._store.get_entry(item.entry_id)
         article, quotes = self._store.get_article(item.article_id)
@@ -451,12 +464,6 @@ class Curator:
             self._store.record_dropped(entry.id, source.id, reason, now)
             return None
         signature = story_signature(title=article.title or entry.title, text=article.text)
-        candidates = [
-            (draft_id, candidate_url, signature_from_json(raw))
-            for draft_id, candidate_url, raw in self._store.recent_story_candidates(
-                now - DEDUP_WINDOW
-            )
-        ]
         same = find_same_story(
             url=story_url,
             signature=signature,
@@ -473,7 +480,7 @@ class Curator:
             source=source,
             settings=self.settings.curate,
         )
-        return self._store.create_draft(
+        draft = self._store.create_draft(
             content=content,
             source_id=source.id,
             entry_id=entry.id,
@@ -484,6 +491,8 @@ class Curator:
             extraction_version=EXTRACTION_VERSION,
             signature=signature_to_json(signature),
         )
+        candidates.insert(0, (draft.id, story_url, signature))
+        return draft
 
     def _refresh_draft(self, entry_id: int, extraction: Extraction) -> None:
         """A re-extracted article updates its draft; a human edit is never overwritten

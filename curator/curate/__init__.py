@@ -12,6 +12,7 @@ Imports only curator.model, curator.errors and curator.config.
 from __future__ import annotations
 
 from curator.curate.checks import check_draft as check_draft
+from curator.curate.dedup import StorySignature as StorySignature
 from curator.curate.dedup import find_same_story as find_same_story
 from curator.curate.dedup import normalise_url as normalise_url
 from curator.curate.dedup import signature_from_json as signature_from_json
@@ -24,6 +25,7 @@ from curator.curate.markdown import parse_markdown as parse_markdown
 from curator.curate.markdown import render_markdown as render_markdown
 
 __all__ = [
+    "StorySignature",
     "build_draft",
     "check_article",
     "check_draft",
