@@ -106,6 +106,13 @@ _HTML_INLINE = frozenset(
     }
 )  # fmt: skip
 _PULL_QUOTE_CLASS = re.compile(r"pull[-_]?quote", re.IGNORECASE)
+# pop-ups inside paragraphs (hover cards, tooltips), dropped before extraction
+_WIDGET_CLASS = re.compile(
+    r"(?:^|\s)(?:[\w-]*[-_])?(?:rollover|hover|tool-?tip|popover|pop-?up)(?:[-_][\w-]*)?"
+    r"[-_](?:block|card|box|content|body|panel)(?:\s|$)"
+    r"|(?:^|\s)(?:tool-?tip(?:text)?|popover|hover-?card)(?:\s|$)",
+    re.IGNORECASE,
+)
 _TWEET_CLASS = re.compile(r"tweet|twitter", re.IGNORECASE)
 _MIN_ANCHOR_TOKENS = 4
 _MIN_QUOTE_TOKENS = 3
@@ -217,6 +224,7 @@ def _extract(html: str, url: str | None) -> Article:
     except lxml.etree.ParserError as e:  # "Document is empty"
         raise ExtractError("no article text found: the page has no HTML content") from e
     too_deep = any("depth" in entry.message for entry in parser.error_log)
+    _drop_inline_widgets(tree)
     _mark_inline_quotes(tree)
     document = _trafilatura(tree, url, precise=True)
     pieces = _pieces_from_body(document.body) if document is not None else []
@@ -308,6 +316,31 @@ def _tokens(text: str) -> str:
 def _tag(element: Any) -> str:
     tag = element.tag
     return tag.lower() if isinstance(tag, str) else ""
+
+
+def _drop_inline_widgets(tree: Any) -> None:
+    """Remove pop-ups that live inside a paragraph: hover cards, tooltips, hidden spans.
+
+    A reader never sees them in the sentence (The Hill's people cards put "Kristi Lynn
+    Noem … MORE" after every name), but as text they land mid-sentence and break
+    quotes, speakers and summaries. The tail text after each one is kept.
+    """
+    doomed = []
+    for paragraph in tree.iter("p", "li", "blockquote"):
+        for element in paragraph.iterdescendants():
+            if not isinstance(element.tag, str):
+                continue
+            marks = f"{element.get('class', '')} {element.get('id', '')}"
+            style = element.get("style", "").replace(" ", "").lower()
+            if (
+                _WIDGET_CLASS.search(marks)
+                or element.get("hidden") is not None
+                or "display:none" in style
+            ):
+                doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def _mark_inline_quotes(tree: Any) -> None:

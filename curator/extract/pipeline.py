@@ -22,7 +22,7 @@ from curator.model import Quote
 from curator.model import QuoteKind
 
 #: Bump when the body extractor's output changes (the quote engine has its own).
-ARTICLE_VERSION = "1"
+ARTICLE_VERSION = "2"
 #: Stored with every extraction: re-extraction is worth it when this changes.
 EXTRACTION_VERSION = f"a{ARTICLE_VERSION}+q{ENGINE_VERSION}"
 

@@ -143,6 +143,26 @@ def test_metadata_from_json_ld_only() -> None:
     assert article.url is None
 
 
+HOVER_CARD = (
+    '<p>South Dakota Gov. <span class="rollover-people"><a href="/people/kn">Kristi Noem</a>'
+    '<span class="rollover-people-block"><span class="rollover-block"><a class="name">'
+    'Kristi Lynn Noem</a><a>South Dakota governor doubles down</a> <a class="more">MORE</a>'
+    "</span></span></span> (R) is defending the state’s launch of an anti-drug campaign, "
+    'said <span class="tooltip">Tooltip text</span>a spokesman for the governor'
+    '<span hidden>hidden words</span><span style="display: none">invisible</span>.</p>'
+)
+
+
+def test_hover_cards_and_hidden_spans_inside_paragraphs_are_dropped() -> None:
+    """The Hill's people cards put "Kristi Lynn Noem … MORE" after every name (#9)."""
+    article = extract_article(page(HOVER_CARD + PARAGRAPHS))
+    first = article.text.split("\n\n")[0]
+    assert first == (
+        "South Dakota Gov. Kristi Noem (R) is defending the state’s launch of an anti-drug "
+        "campaign, said a spokesman for the governor."
+    )
+
+
 def test_broken_json_ld_is_ignored() -> None:
     head = '<script type="application/ld+json">{"@type": "NewsArticle", </script>'
     article = extract_article(page(PARAGRAPHS, head))
