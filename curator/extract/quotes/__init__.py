@@ -14,7 +14,7 @@ from curator.extract.quotes._engine import find_quotes_impl
 from curator.model import Block
 from curator.model import Quote
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 __all__ = ["ENGINE_VERSION", "find_quotes"]
 

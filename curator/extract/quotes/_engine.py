@@ -10,12 +10,16 @@ from curator.extract.quotes._clauses import WORD as _WORD
 from curator.extract.quotes._clauses import not_speech
 from curator.extract.quotes._clauses import that_clause
 from curator.extract.quotes._clauses import trailing_clause
+from curator.extract.quotes._lexicon import AUXILIARIES
 from curator.extract.quotes._lexicon import CUE_VERBS
 from curator.extract.quotes._lexicon import HONORIFICS
 from curator.extract.quotes._lexicon import INDIRECT_CUES
 from curator.extract.quotes._lexicon import INVERTIBLE
 from curator.extract.quotes._lexicon import PARTICIPLES
+from curator.extract.quotes._lexicon import PLACE_WORDS
 from curator.extract.quotes._lexicon import ROLE_HEADS
+from curator.extract.quotes._lexicon import SENTENCE_CAPS
+from curator.extract.quotes._lexicon import SPEECH_ADVERBS
 from curator.extract.quotes._marks import Mark
 from curator.extract.quotes._marks import find_marks
 from curator.extract.quotes._marks import trim
@@ -84,6 +88,36 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_POSSESSIVE = re.compile(r"[’']s?$")
+_MAX_APPOSITIVE = 40  # tokens between "Name," and ", said"
+_NAME_SUFFIXES = frozenset({"Jr.", "Sr.", "Jr", "Sr", "II", "III", "IV"})
+_SUBJECT_BEFORE = frozenset({"and", "but", "while", "as", "when", "because", "so", "then"})
+
+
+def _subject_position(toks: list[Tok], a: int, b: int) -> bool:
+    """A name that opens a clause and is not a possessive ("Taylor Swift posted", not
+    "accusing Big Machine", not "Jeanine Pirro’s comments")."""
+    if toks[b - 1].low.endswith(("’s", "'s", "s’", "s'")):
+        return False
+    # walk back over the name's premodifiers: "Green Party leader Maja Holt was …"
+    while a > 0 and (
+        toks[a - 1].cap
+        and toks[a - 1].text not in SENTENCE_CAPS
+        or toks[a - 1].low in ROLE_HEADS
+        or toks[a - 1].low in ("the", "a", "an")
+    ):
+        a -= 1
+    if a == 0:
+        return True
+    prev = toks[a - 1]
+    return (
+        prev.quote >= 0
+        or prev.text in ",;:.!?(—–"
+        or prev.low in _SUBJECT_BEFORE
+        or prev.low in INVERTIBLE  # "…, said Mary E. Lovely": the speaker
+    )
+
+
 class _Engine:
     def __init__(self, text: str, blocks: Sequence[Block]) -> None:
         self.text = text
@@ -113,26 +147,34 @@ class _Engine:
                     t.cap
                     and not (i > 0 and ptoks[i - 1].cap)
                     and not (i + 1 < len(ptoks) and ptoks[i + 1].cap)
+                    and _subject_position(ptoks, i, i + 1)
                 ):
                     self.entities.cap_positions.setdefault(t.text, []).append(t.start)
             for np in name_mentions(para.toks):
-                self._register(para.toks, np, SpeakerKind.PERSON)
+                self._register(
+                    para.toks, np, SpeakerKind.PERSON, subject=_subject_position(ptoks, np.a, np.b)
+                )
         self.outlets: list[str] = []
         self.found: list[_Found] = []
         self.cue_cache: dict[tuple[int, int, int], _Speaker | None] = {}
 
     # --- speakers -------------------------------------------------------------------
 
-    def _register(self, toks: list[Tok], np: NP, kind: SpeakerKind) -> Entity:
-        text = self.text[toks[np.a].start : toks[np.b - 1].end]
+    def _register(
+        self, toks: list[Tok], np: NP, kind: SpeakerKind, *, subject: bool = True
+    ) -> Entity:
+        text = _POSSESSIVE.sub("", self.text[toks[np.a].start : toks[np.b - 1].end])
         last = toks[np.b - 1]
+        if last.text in _NAME_SUFFIXES and np.b - 2 >= np.a:  # Patrick Carlineo Jr.
+            last = toks[np.b - 2]
         head = last.low
         words = [t for t in toks[np.a : np.b] if t.quote < 0]
         return self.entities.add(
             Entity(
                 text=text,
                 kind=kind,
-                surname=last.text if kind is SpeakerKind.PERSON else None,
+                surname=_POSSESSIVE.sub("", last.text) if kind is SpeakerKind.PERSON else None,
+                subject=subject,
                 pos=toks[np.b - 1].start,
                 plural=kind is not SpeakerKind.PERSON
                 and head.endswith("s")
@@ -157,7 +199,9 @@ class _Engine:
                     if e.surname == ent.surname and e.pos < pos and mention < set(e.text.split())
                 ]
                 ent = max(fuller, key=lambda e: len(e.text), default=ent)
-            self.entities.add(Entity(ent.text, ent.kind, ent.surname, pos, ent.plural))
+            self.entities.add(
+                Entity(ent.text, ent.kind, ent.surname, pos, ent.plural, subject=True)
+            )
             return ent.text, ent.kind, True
         words = [t for t in toks[np.a : np.b] if t.quote < 0]
         titled = len(words) == 2 and (
@@ -167,13 +211,23 @@ class _Engine:
             if words[-1].cap:
                 ent = self.entities.by_surname(words[-1].text, pos)
                 if ent is not None:
-                    self.entities.add(Entity(ent.text, ent.kind, ent.surname, pos, ent.plural))
+                    self.entities.add(
+                        Entity(ent.text, ent.kind, ent.surname, pos, ent.plural, subject=True)
+                    )
                     return ent.text, ent.kind, True
         if len(words) == 2 and words[0].low == "the":
             ent = self.entities.by_head(words[1].low, pos)
             if ent is not None:
                 self.entities.add(
-                    Entity(ent.text, ent.kind, ent.surname, pos, ent.plural, head=ent.head)
+                    Entity(
+                        ent.text,
+                        ent.kind,
+                        ent.surname,
+                        pos,
+                        ent.plural,
+                        head=ent.head,
+                        subject=True,
+                    )
                 )
                 return ent.text, ent.kind, True
         kind = speaker_kind(toks, np)
@@ -256,7 +310,7 @@ class _Engine:
                     return _Speaker(
                         prior.text, prior.kind, toks[ci].text, prior.outlet, prior.resolved
                     )
-        subj = forward_np(toks, lo, ci, lenient=False)
+        subj = forward_np(toks, lo, ci, lenient=False, whole=True)
         if subj is None or subj.b > ci:
             return None
         name, kind, resolved = self._resolve(toks, subj)
@@ -284,6 +338,34 @@ class _Engine:
             k += 1
         return -1
 
+    def _appositive_after(self, pi: int, qi: int) -> _Speaker | None:
+        """“…,” Howard Gleckman, a senior fellow at X in Washington, D.C., has written."""
+        toks = self.paras[pi].toks
+        n = len(toks)
+        k = qi + 1
+        if k < n and toks[k].text == ",":
+            k += 1
+        np = forward_np(toks, k, n)
+        if np is None or np.b >= n or toks[np.b].text != "," or not is_person_name(toks, np):
+            return None
+        j = np.b + 1
+        while j < n and j - np.b <= _MAX_APPOSITIVE:
+            t = toks[j]
+            if t.quote >= 0 or t.text in ".;:!?":
+                return None
+            if t.text == ",":
+                c = j + 1
+                while c < n and (toks[c].low in AUXILIARIES or toks[c].low in SPEECH_ADVERBS):
+                    c += 1
+                if c < n and self._is_cue(toks, c) and toks[c].low not in PARTICIPLES:
+                    name, kind, resolved = self._resolve(toks, np)
+                    if name is None:
+                        return None
+                    outlet = find_outlet(self.text, toks, c, n, self.outlets)
+                    return _Speaker(name, kind, toks[c].text, outlet, resolved)
+            j += 1
+        return None
+
     def _quote_in_sentence(self, pi: int, qi: int, s0: int, s1: int) -> None:
         para = self.paras[pi]
         toks = para.toks
@@ -309,6 +391,9 @@ class _Engine:
                 send = next((e for s, e in last.sents if s <= ck < e), len(last.toks))
                 spk = self._cue_speaker(mark.last_para, ck, lq + 1, send)
                 explicit = cued_after = True
+            else:
+                spk = self._appositive_after(mark.last_para, lq)
+                explicit = cued_after = spk is not None
         # 2. a cue earlier in the sentence (X said that “…” / X said: “…”)
         if spk is None:
             for k in range(qi - 1, max(s0, qi - 40) - 1, -1):
@@ -532,6 +617,44 @@ class _Engine:
         return not any(self._is_cue(toks, k) for k in range(len(toks)))
 
 
+_TRAILING_TIME = re.compile(
+    r",?\s+(?:on|last|this|early|late|earlier|later)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+    r"|week|month|year|night|morning|afternoon|evening)\b.*$"
+)
+_NOT_IN_SPEAKER = frozenset(
+    """
+    that which who whom what when where why how is are was were be been being has have had
+    will would can could should must did does do not
+    """.split()
+)
+_DATE_WORDS = re.compile(
+    r"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June"
+    r"|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\."
+    r"|Dec\.|[0-9,./:-]+|today|yesterday|tomorrow)$",
+    re.IGNORECASE,
+)
+
+
+def plausible_speaker(name: str) -> str | None:
+    """The speaker as shown, or None when it cannot be one (never a guess, #9).
+
+    A speaker is a person, a role, an organisation or a document: never a date, a
+    weekday, a place word on its own, a verb phrase, a possessive ("Pirro’s" names who
+    owns something, not who spoke) or a cut-off name ("a report by E").
+    """
+    name = _TRAILING_TIME.sub("", name.strip()).strip(" ,")
+    words = name.split()
+    if not words or _POSSESSIVE.search(words[-1]) and words[-1][-2:] in ("’s", "'s"):
+        return None
+    if any(w in _NOT_IN_SPEAKER or w in CUE_VERBS for w in words if w.islower()):
+        return None
+    if all(_DATE_WORDS.match(w) or w in PLACE_WORDS or w in SENTENCE_CAPS for w in words):
+        return None
+    if len(words) > 1 and len(words[-1]) == 1 and words[-1].isupper():
+        return None  # cut at "E! News"
+    return name
+
+
 def find_quotes_impl(text: str, blocks: Sequence[Block]) -> tuple[Quote, ...]:
     engine = _Engine(text, blocks)
     out: list[Quote] = []
@@ -546,16 +669,18 @@ def find_quotes_impl(text: str, blocks: Sequence[Block]) -> tuple[Quote, ...]:
             # “… be ignored.” — the full stop inside the marks is typography, not speech.
             while end > f.start + 1 and text[end - 1] in ".,;:":
                 end -= 1
+        speaker = plausible_speaker(spk.text) if spk and spk.text else None
+        confidence = f.confidence if speaker is not None or spk is None else 0.3
         out.append(
             Quote(
                 text=text[f.start : end],
-                speaker=spk.text if spk else None,
-                speaker_kind=spk.kind if spk else SpeakerKind.UNKNOWN,
+                speaker=speaker,
+                speaker_kind=spk.kind if spk and speaker else SpeakerKind.UNKNOWN,
                 cue=spk.cue if spk else None,
                 kind=f.kind,
                 start=f.start,
                 end=end,
-                confidence=round(f.confidence, 2),
+                confidence=round(confidence, 2),
                 outlet=spk.outlet if spk else None,
             )
         )

@@ -29,6 +29,11 @@ CUE_VERBS = _words(
     joke jokes joked joking recount recounts recounted recounting testify testifies
     testified testifying believe believes believed maintain maintains maintained
     contend contends contended observe observes observed remark remarks remarked
+    assure assures assured quip quips quipped wonder wonders wondered muse muses mused
+    counter counters countered retort retorts retorted reiterate reiterates reiterated
+    caution cautions cautioned assert asserts asserted allege alleges alleged
+    vow vows vowed pledge pledges pledged boast boasts boasted lament laments lamented
+    concluded exclaimed whispered shouted pleaded testified written
     """
 )
 # Cues that only count next to a quotation (they have other senses in running text).
@@ -68,6 +73,13 @@ AUXILIARIES = _words(
     """
     has have had will would also then later previously repeatedly once again recently
     quickly had never always often still just first publicly privately reportedly
+    """
+)
+# Adverbs between a speaker and the cue ("Thomas allegedly told a supervisor").
+SPEECH_ADVERBS = _words(
+    """
+    allegedly reportedly apparently initially subsequently simply angrily bluntly flatly
+    firmly quietly proudly candidly frankly openly tearfully jokingly sarcastically
     """
 )
 CLAUSE_AUX = _words(

@@ -10,7 +10,7 @@ _SPACE = " \t\n\r\u00a0\u202f\u2009"
 _OPENERS = {"“": "curly", "„": "low", "«": "guil", "``": "tick", '"': "straight"}
 # Which marks close which opening mark.
 _CLOSERS = {
-    "curly": ("”",),
+    "curly": ("”", '"'),  # mixed typing is common: “… said "
     "low": ("“", "”"),
     "guil": ("»",),
     "tick": ("''", "'''"),

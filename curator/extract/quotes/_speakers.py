@@ -20,6 +20,7 @@ from curator.extract.quotes._lexicon import PLACE_WORDS
 from curator.extract.quotes._lexicon import PRONOUNS
 from curator.extract.quotes._lexicon import ROLE_HEADS
 from curator.extract.quotes._lexicon import SENTENCE_CAPS
+from curator.extract.quotes._lexicon import SPEECH_ADVERBS
 from curator.extract.quotes._lexicon import STOP_LOWER
 from curator.extract.quotes._text import Tok
 from curator.model import SpeakerKind
@@ -27,6 +28,7 @@ from curator.model import SpeakerKind
 _HEADS = ROLE_HEADS | ORG_HEADS
 _MAX_NP = 12
 _WINDOW = 300  # entities considered for a pronoun or surname (bounds pathological input)
+_SUBJECT_REACH = 1500  # characters: how far back a subject beats a nearer object
 _SINGULAR_S = frozenset({"spokesperson", "boss", "witness", "press", "campus", "business"})
 
 
@@ -55,7 +57,7 @@ def _np_word(t: Tok) -> bool:
 
 def backward_np(toks: list[Tok], j: int, lo: int) -> NP | None:
     """The speaker noun phrase ending at token j (scanning left, not before lo)."""
-    while j >= lo and toks[j].low in AUXILIARIES:
+    while j >= lo and (toks[j].low in AUXILIARIES or toks[j].low in SPEECH_ADVERBS):
         j -= 1
     if j < lo:
         return None
@@ -148,7 +150,9 @@ def _appositive(toks: list[Tok], j: int, lo: int) -> NP | None:
     return seg if _is_head(toks[j - 1]) else None
 
 
-def forward_np(toks: list[Tok], i: int, hi: int, lenient: bool = False) -> NP | None:
+def forward_np(
+    toks: list[Tok], i: int, hi: int, lenient: bool = False, *, whole: bool = False
+) -> NP | None:
     """The noun phrase starting at token i (`said Jane Smith, ...`, `according to X`)."""
     if i >= hi:
         return None
@@ -176,9 +180,13 @@ def forward_np(toks: list[Tok], i: int, hi: int, lenient: bool = False) -> NP | 
         if not _np_word(p) or p.low.endswith(("ed", "ly")) and not p.cap:
             break
         k += 1
+    # never cut a name: "Penelope Muse Abernathy of the University of North Carolina"
+    while k < hi and k > i and toks[k - 1].cap and toks[k].cap and k - i < 2 * _MAX_NP:
+        k += 1
+    full = k
     while k > i and not lenient and not _is_head(toks[k - 1]):
         k -= 1
-    if k == i:
+    if k == i or whole and k < full:  # "One campaign video": not "One campaign"
         return None
     return NP(i, k)
 
@@ -192,7 +200,7 @@ def is_person_name(toks: list[Tok], np: NP) -> bool:
     while k >= np.a and (toks[k].cap or toks[k].quote >= 0):
         t = toks[k]
         if t.quote < 0 and (t.text in ORG_WORDS or t.text in OUTLET_WORDS):
-            return False
+            return run >= 2  # "White House Press Secretary Stephanie Grisham"
         if t.text in HONORIFICS and run >= 1:
             return True
         if t.quote < 0 and not (t.text.isupper() and len(t.text) > 1):
@@ -240,6 +248,7 @@ class Entity:
     plural: bool = False
     gender: str = ""
     head: str = ""  # the head noun, lowercased ("spokesperson" in "a spokesperson for X")
+    subject: bool = False  # named as a sentence's subject or as a speaker, not an object
 
 
 @dataclass(slots=True)
@@ -265,6 +274,11 @@ class Entities:
                 if i > 0:
                     best = max(best, occ[i - 1])
         return best
+
+    def _subject_mention(self, ent: Entity, pos: int) -> bool:
+        """Named alone as a subject since ("Omar asked …" after "Rep. Ilhan Omar")."""
+        occ = self.cap_positions.get(ent.surname or "")
+        return occ is not None and occ[0] < pos and ent.pos < pos
 
     def by_surname(self, name: str, pos: int) -> Entity | None:
         best: Entity | None = None
@@ -293,10 +307,24 @@ class Entities:
         return None
 
     def by_pronoun(self, pronoun: str, pos: int) -> Entity | None:
+        """The antecedent of a pronoun: the latest compatible subject or speaker when one
+        is near ("Sonya Zoghlin, his attorney, told The Hill …" + "she said" → Zoghlin,
+        not an object named since), else the latest compatible mention."""
+        best = self._by_pronoun(pronoun, pos, subjects_only=True)
+        if best is None or pos - self._recency(best, pos) > _SUBJECT_REACH:
+            best = self._by_pronoun(pronoun, pos, subjects_only=False)
+        want = PRONOUNS[pronoun]
+        if best is not None and want in ("m", "f"):
+            self.genders.setdefault(best.text, want)
+        return best
+
+    def _by_pronoun(self, pronoun: str, pos: int, *, subjects_only: bool) -> Entity | None:
         want = PRONOUNS[pronoun]
         best: Entity | None = None
         best_pos = -1
         for ent in self.items[-_WINDOW:]:
+            if subjects_only and not ent.subject and not self._subject_mention(ent, pos):
+                continue
             if ent.pos >= pos:
                 continue
             if pronoun in ("he", "she"):
@@ -315,8 +343,6 @@ class Entities:
                 and len(ent.text) > len(best.text)
             ):
                 best, best_pos = ent, r
-        if best is not None and want in ("m", "f"):
-            self.genders.setdefault(best.text, want)
         return best
 
 
@@ -342,6 +368,9 @@ def name_mentions(toks: list[Tok]) -> list[NP]:
         while j < n and (toks[j].cap or (toks[j].quote >= 0 and j + 1 < n and toks[j + 1].cap)):
             j += 1
         a = i
+        for k in range(i, j - 1):  # "BBC’s Emily Maitlis": the owner is not the name
+            if toks[k].low.endswith(("’s", "'s")):
+                a = k + 1
         while a < j and (
             toks[a].text in SENTENCE_CAPS
             or toks[a].low in _HEADS
@@ -349,8 +378,16 @@ def name_mentions(toks: list[Tok]) -> list[NP]:
             or toks[a].quote >= 0
         ):
             a += 1
+        # "White House Press Secretary Stephanie Grisham": the name after the last
+        # organisation, place or outlet word
+        for k in range(j - 1, a - 1, -1):
+            t = toks[k]
+            if t.text in ORG_WORDS or t.text in OUTLET_WORDS or t.text in PLACE_WORDS:
+                if j - (k + 1) >= 2:
+                    a = k + 1
+                break
         words = [t for t in toks[a:j] if t.quote < 0]
-        preceded_by_the = i > 0 and toks[i - 1].low == "the"
+        preceded_by_the = i > 0 and toks[i - 1].low == "the" or toks[i].text == "The"
         if (
             len(words) >= 2
             and not preceded_by_the
@@ -358,7 +395,7 @@ def name_mentions(toks: list[Tok]) -> list[NP]:
                 t.text in ORG_WORDS
                 or t.text in PLACE_WORDS
                 or t.text in OUTLET_WORDS
-                or (t.text.isupper() and len(t.text) > 1)
+                or (t.text.isupper() and len(t.text.rstrip(".")) > 1)  # an acronym, not "E."
                 for t in words
             )
         ):
