@@ -30,6 +30,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 lint: setup
 	$(VENV)/bin/ruff check curator tests bench
 	$(VENV)/bin/ruff format --check curator tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy

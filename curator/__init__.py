@@ -5,10 +5,10 @@ The public API: the Curator facade, make_curator(), settings, model values and e
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING
 from typing import Any
+
+from curator._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from curator.core import Curator as Curator

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from curator import __version__
+from curator._version import __version__
 from curator.errors import ConfigError
 from curator.model import FILTER_FIELDS
 from curator.model import FilterRules
