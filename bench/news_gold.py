@@ -26,9 +26,11 @@ from curator.model import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "quotes" / "news"
-CORPUS = Path(
-    os.environ.get("CURATOR_SHARED", ROOT.parent / "shared")
-) / "corpora" / "article-extraction"
+CORPUS = (
+    Path(os.environ.get("CURATOR_SHARED", ROOT.parent / "shared"))
+    / "corpora"
+    / "article-extraction"
+)
 KINDS = ("direct", "partial", "blockquote", "indirect")
 
 
