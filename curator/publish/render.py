@@ -205,7 +205,9 @@ def render_post(
         source_url=kept_url,
         outlet=outlet,
         published_at=published_at,
-        updated_at=updated_at,
+        # A post is not updated before it is first published (the draft's last change
+        # usually is): Atom's <updated> must not be earlier than <published>.
+        updated_at=max(updated_at, published_at),
         tags=tuple(clean_text(t) for t in content.tags),
         content_hash=content_hash(headline, html, kept_url),
     )

@@ -7,10 +7,13 @@ without it. Files are written atomically and only when their bytes change.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +37,10 @@ FEED_FILE = "feed.xml"
 INDEX_FILE = "index.html"
 POSTS_DIR = "posts"
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
+# What _write_if_changed's temp files are called (mkstemp's random part is [a-z0-9_]).
+_TEMP_FILE = re.compile(
+    r"\.(?:index\.html|feed\.xml|[A-Za-z0-9][A-Za-z0-9_-]{0,199}\.html)\.[A-Za-z0-9_]+\.tmp"
+)
 
 
 def site_base_url(settings: PublishSettings) -> str:
@@ -100,12 +107,12 @@ def render_feed(posts: Sequence[Post], *, settings: PublishSettings, now: dateti
     fg.author({"name": settings.site_title})
     fg.link(href=base + FEED_FILE, rel="self", type="application/atom+xml")
     fg.link(href=base, rel="alternate", type="text/html")
-    fg.updated(max((p.updated_at for p in ordered), default=now))
+    fg.updated(max((max(p.updated_at, p.published_at) for p in ordered), default=now))
     for post in ordered:
         fe = fg.add_entry(order="append")
         fe.id(entry_id(post, settings))
         fe.title(post.title)
-        fe.updated(post.updated_at)
+        fe.updated(max(post.updated_at, post.published_at))
         fe.published(post.published_at)
         fe.link(href=post_url(post.slug, settings), rel="alternate", type="text/html")
         if post.summary:
@@ -152,33 +159,68 @@ def write_static_site(
     posts_dir = site_dir / POSTS_DIR
     try:
         posts_dir.mkdir(parents=True, exist_ok=True)
-        for post in kept:
-            page = render_post_page(post, settings=settings).encode("utf-8")
-            outcome = _write_if_changed(site_dir / post_path(post.slug), page)
-            results.append(
-                PublishResult(
-                    target=target,
-                    draft_id=post.draft_id,
-                    outcome=outcome,
-                    remote_id=post.slug,
-                    remote_url=post_url(post.slug, settings),
-                )
-            )
-        _write_if_changed(site_dir / INDEX_FILE, render_index(kept, settings=settings).encode())
-        _write_if_changed(site_dir / FEED_FILE, render_feed(kept, settings=settings, now=now))
-        for page_file in sorted(posts_dir.glob("*.html")):
-            draft_id = draft_id_from_slug(page_file.stem)
-            if page_file.stem in seen or draft_id is None:
-                continue  # kept, or not a page this target made
-            page_file.unlink()
-            results.append(
-                PublishResult(
-                    target=target, draft_id=draft_id, outcome="deleted", remote_id=page_file.stem
-                )
-            )
+        with _site_lock(site_dir):
+            _remove_temp_files(site_dir, posts_dir)
+            _write_site(kept, site_dir, settings, now, target, seen, results)
     except OSError as e:
         raise PublishError(f"cannot write the static site in {site_dir}: {e}") from e
     return results
+
+
+@contextmanager
+def _site_lock(site_dir: Path) -> Iterator[None]:
+    """An exclusive flock on the site folder: one writer at a time, so a temp file
+    found while holding it was left by a writer that died (kill -9)."""
+    fd = os.open(site_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_temp_files(*folders: Path) -> None:
+    for folder in folders:
+        for path in folder.glob(".*.tmp"):
+            if _TEMP_FILE.fullmatch(path.name):
+                path.unlink(missing_ok=True)
+
+
+def _write_site(
+    kept: list[Post],
+    site_dir: Path,
+    settings: PublishSettings,
+    now: datetime,
+    target: str,
+    seen: set[str],
+    results: list[PublishResult],
+) -> None:
+    """The pages of ``kept``, the index and the feed; pages of other posts are deleted."""
+    posts_dir = site_dir / POSTS_DIR
+    for post in kept:
+        page = render_post_page(post, settings=settings).encode("utf-8")
+        outcome = _write_if_changed(site_dir / post_path(post.slug), page)
+        results.append(
+            PublishResult(
+                target=target,
+                draft_id=post.draft_id,
+                outcome=outcome,
+                remote_id=post.slug,
+                remote_url=post_url(post.slug, settings),
+            )
+        )
+    _write_if_changed(site_dir / INDEX_FILE, render_index(kept, settings=settings).encode())
+    _write_if_changed(site_dir / FEED_FILE, render_feed(kept, settings=settings, now=now))
+    for page_file in sorted(posts_dir.glob("*.html")):
+        draft_id = draft_id_from_slug(page_file.stem)
+        if page_file.stem in seen or draft_id is None:
+            continue  # kept, or not a page this target made
+        page_file.unlink()
+        results.append(
+            PublishResult(
+                target=target, draft_id=draft_id, outcome="deleted", remote_id=page_file.stem
+            )
+        )
 
 
 def _write_if_changed(path: Path, data: bytes) -> str:

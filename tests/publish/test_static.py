@@ -280,3 +280,49 @@ def assert_inert(root: lxml.html.HtmlElement) -> None:
                 head = value.strip().split("/")[0]
                 scheme = head.split(":")[0].lower() if ":" in head else ""
                 assert scheme in {"", "http", "https"}, (el.tag, name, value)
+
+
+def test_temp_files_a_killed_writer_left_are_removed_on_the_next_write(tmp_path: Path) -> None:
+    """kill -9 between mkstemp and os.replace leaves `.<name>.<random>.tmp` files; the
+    next write (holding the site lock, so no live writer owns them) removes them, and
+    nothing else."""
+    write_static_site([make_post(1)], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+    left = [
+        tmp_path / "posts" / ".curator-1.html.k2j_9xq1.tmp",
+        tmp_path / "posts" / ".curator-7.html.abc12345.tmp",
+        tmp_path / ".index.html.zz9_0000.tmp",
+        tmp_path / ".feed.xml.q1w2e3r4.tmp",
+    ]
+    kept = [tmp_path / ".notes.tmp", tmp_path / "posts" / ".draft.md", tmp_path / "my.tmp"]
+    for path in [*left, *kept]:
+        path.write_bytes(b"partial")
+    results = write_static_site([make_post(1)], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+    assert outcomes(results) == {1: "unchanged"}
+    assert not any(path.exists() for path in left)
+    assert all(path.exists() for path in kept)
+
+
+def test_feed_updated_is_never_before_published(tmp_path: Path) -> None:
+    early = replace(make_post(1), updated_at=datetime(2024, 1, 1, tzinfo=UTC))
+    write_static_site([early], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+    [entry] = feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries
+    assert entry.published_parsed <= entry.updated_parsed
+
+
+def test_render_post_updated_is_never_before_published() -> None:
+    content = DraftContent(
+        headline="h", summary="s", attribution="", excerpt="", source_url="https://x.example/"
+    )
+    draft = Draft(
+        id=1,
+        state=DraftState.APPROVED,
+        version=1,
+        content=content,
+        source_id="ledger",
+        entry_id=1,
+        created_at=NOW,
+        updated_at=NOW,  # approved before it was first published
+    )
+    published = NOW + timedelta(hours=2)
+    post = render_post(draft, published_at=published, updated_at=NOW, settings=SETTINGS)
+    assert post.updated_at == published
