@@ -81,7 +81,7 @@ from curator.model import SourceStatus
 from curator.model import StoredQuote
 from curator.publish import render_post
 from curator.publish import write_static_site
-from curator.publish.webhook import deliver_webhook
+from curator.publish.webhook import deliver_webhooks
 from curator.publish.wordpress import publish_to_wordpress
 from curator.store import Store
 
@@ -734,7 +734,7 @@ class Curator:
         for target in targets:
             results += await self._to_target(target, posts, ledger, now, dry_run, remove)
         if not dry_run and remove is None:
-            self._mark_published(results, targets)
+            self._mark_published(posts)
         return results
 
     async def _to_target(
@@ -752,14 +752,31 @@ class Curator:
 
         def changed(post: Post) -> bool:
             row = ledger.get((post.draft_id, target.name))
-            return row is None or row.content_hash != post.content_hash
+            return row is None or row.error is not None or row.content_hash != post.content_hash
+
+        by_draft = {p.draft_id: p for p in posts}
+        writes = asyncio.Lock()
+
+        async def record(result: PublishResult) -> None:
+            # Each row is written as soon as its result is known, so a run killed
+            # part-way does not send again what a receiver already acknowledged.
+            post = by_draft.get(result.draft_id)
+            previous = ledger.get((result.draft_id, target.name))
+            row = _ledger_row(result, post, previous, now, removing=remove is not None)
+            if row is not None:
+                async with writes:
+                    await asyncio.to_thread(self._store.record_publication, row)
 
         wanted = [p for p in posts if live(p)]
+        todo = (
+            [p for p in posts if p.draft_id == remove]
+            if remove is not None
+            else [p for p in wanted if changed(p)]
+        )
         if dry_run:
             return [
                 PublishResult(target=target.name, draft_id=p.draft_id, outcome="would publish")
-                for p in wanted
-                if changed(p)
+                for p in todo
             ]
         if target.type == "static":
             site_dir = self.settings.publish.site_dir or self.settings.data_dir / "site"
@@ -771,81 +788,52 @@ class Curator:
                 now=now,
                 target=target.name,
             )
+            for result in results:
+                await record(result)
         elif target.type == "wordpress":
             password_env = target.option("password_env") or "CURATOR_WORDPRESS_PASSWORD"
-            todo = (
-                [p for p in posts if p.draft_id == remove]
-                if remove is not None
-                else [p for p in wanted if changed(p)]
-            )
             results = []
             for item in todo:
                 row = ledger.get((item.draft_id, target.name))
-                results.append(
-                    await publish_to_wordpress(
-                        item,
-                        target=target,
-                        username=target.option("user") or "",
-                        app_password=os.environ.get(password_env, ""),
-                        now=now,
-                        action="unpublish" if remove is not None else "publish",
-                        existing_id=row.remote_id if row else None,
-                    )
+                result = await publish_to_wordpress(
+                    item,
+                    target=target,
+                    username=target.option("user") or "",
+                    app_password=os.environ.get(password_env, ""),
+                    now=now,
+                    action="unpublish" if remove is not None else "publish",
+                    existing_id=row.remote_id if row else None,
                 )
+                await record(result)
+                results.append(result)
         else:
-            secret_env = target.option("secret_env") or "CURATOR_WEBHOOK_SECRET"
-            secret = os.environ.get(secret_env, "")
-            if remove is not None:
-                gone = [p for p in posts if p.draft_id == remove]
-                results = [
-                    await deliver_webhook(
-                        p, target=target, secret=secret, now=now, action="unpublish"
-                    )
-                    for p in gone
-                ]
-                results = [replace(r, outcome="deleted") if r.error is None else r for r in results]
-            else:
-                results = [
-                    await deliver_webhook(p, target=target, secret=secret, now=now)
-                    for p in wanted
-                    if changed(p)
-                ]
-        by_draft = {p.draft_id: p for p in posts}
-        for result in results:
-            post = by_draft.get(result.draft_id)
-            if post is None or result.outcome in ("unchanged", "skipped"):
-                continue
-            if result.error is not None and result.outcome != "deleted":
-                continue
-            previous = ledger.get((post.draft_id, target.name))
-            self._store.record_publication(
-                LedgerRow(
-                    draft_id=post.draft_id,
-                    target=target.name,
-                    remote_id=result.remote_id,
-                    remote_url=result.remote_url,
-                    content_hash=post.content_hash,
-                    outcome=result.outcome,
-                    error=result.error,
-                    published_at=previous.published_at if previous else now,
-                    updated_at=now,
-                    removed=result.outcome == "deleted",
-                )
+            results = await deliver_webhooks(
+                todo,
+                target=target,
+                env=os.environ,
+                action="unpublish" if remove is not None else "publish",
+                on_result=record,
             )
         return results
 
-    def _mark_published(
-        self, results: list[PublishResult], targets: Sequence[TargetSettings]
-    ) -> None:
-        """An approved draft that reached every target is published."""
-        ok: dict[int, set[str]] = {}
-        for r in results:
-            if r.error is None and r.outcome in ("created", "updated", "unchanged"):
-                ok.setdefault(r.draft_id, set()).add(r.target)
-        everywhere = {t.name for t in targets}
-        for draft_id, reached in ok.items():
+    def _mark_published(self, posts: list[Post]) -> None:
+        """An approved draft is published once every configured target (not only this
+        run's) has its current content, as the ledger says."""
+        everywhere = {t.name for t in self.settings.publish.targets}
+        current = {p.draft_id: p.content_hash for p in posts}
+        reached: dict[int, set[str]] = {}
+        for row in self._store.ledger():
+            if (
+                row.error is None
+                and not row.removed
+                and current.get(row.draft_id) == row.content_hash
+            ):
+                reached.setdefault(row.draft_id, set()).add(row.target)
+        for draft_id, targets in reached.items():
+            if not targets >= everywhere:
+                continue
             draft = self._store.get_draft(draft_id)
-            if draft.state is DraftState.APPROVED and reached >= everywhere:
+            if draft.state is DraftState.APPROVED:
                 self._save(
                     draft,
                     review.mark_published(
@@ -892,6 +880,55 @@ class Curator:
 
     def count_entries(self, source_id: str | None = None) -> int:
         return self._store.count_entries(source_id)
+
+
+def _ledger_row(
+    result: PublishResult,
+    post: Post | None,
+    previous: LedgerRow | None,
+    now: datetime,
+    *,
+    removing: bool,
+) -> LedgerRow | None:
+    """The ledger row a result leaves, or None when the ledger already says it."""
+    if post is None or result.outcome == "skipped":
+        return None
+    if result.outcome == "unchanged" and (
+        previous is not None
+        and previous.error is None
+        and previous.content_hash == post.content_hash
+    ):
+        return None
+    first = previous.published_at if previous else now
+    if result.error is not None and result.outcome != "deleted":
+        if removing:
+            return None  # a failed takedown keeps the row: `unpublish` is tried again
+        # Keep what is known to be out there (remote id, content) and say what failed;
+        # an error row is retried by the next run.
+        return LedgerRow(
+            draft_id=post.draft_id,
+            target=result.target,
+            remote_id=previous.remote_id if previous else None,
+            remote_url=previous.remote_url if previous else None,
+            content_hash=previous.content_hash if previous else post.content_hash,
+            outcome="error",
+            error=result.error,
+            published_at=first,
+            updated_at=now,
+            removed=previous.removed if previous else False,
+        )
+    return LedgerRow(
+        draft_id=post.draft_id,
+        target=result.target,
+        remote_id=result.remote_id,
+        remote_url=result.remote_url,
+        content_hash=post.content_hash,
+        outcome=result.outcome,
+        error=result.error,
+        published_at=first,
+        updated_at=now,
+        removed=result.outcome == "deleted",
+    )
 
 
 async def _extract(
