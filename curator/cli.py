@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.console import ConsoleRenderable
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn
@@ -35,6 +37,7 @@ from rich.progress import Progress
 from rich.progress import TextColumn
 from rich.progress import TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import curator
 from curator import ArticleReport
@@ -90,6 +93,34 @@ app.add_typer(quotes_app, name="quotes")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+# C0 controls but tab and newline, DEL, and C1: what a terminal acts on (ESC ] 0 retitles
+# the window, ESC [2J clears it, U+009B is a one-character CSI). Feeds, pages and
+# receivers can send any of them, so they are shown escaped, never sent to the terminal.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with every terminal control character written out as ``\\xNN``."""
+    return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _text(value: object, style: str = "") -> Text:
+    """Text from outside (a feed, a page, a receiver, an error about them) for Rich: a
+    `Text`, so it is never read as markup, with its control characters made visible."""
+    return Text(_visible(str(value)), style=style)
+
+
+def _line(*parts: str | Text | tuple[str, str]) -> Text:
+    """Our own words (plain or ``(text, style)``) joined with outside `Text` parts."""
+    return Text.assemble(*parts)
+
+
+class _SafeRichHandler(RichHandler):
+    """Log messages quote URLs and errors from outside: make their control characters visible."""
+
+    def render_message(self, record: logging.LogRecord, message: str) -> ConsoleRenderable:
+        return super().render_message(record, _visible(message))
+
 
 @dataclass
 class Options:
@@ -140,7 +171,7 @@ def main_options(
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
+        handlers=[_SafeRichHandler(console=err, show_path=False)],
     )
     ctx.obj = Options(sources=sources, database_url=database_url, data_dir=data_dir)
 
@@ -151,13 +182,13 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (ConfigError, NotFoundError) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
+        err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_USAGE) from e
     except StoreError as e:
-        err.print(f"[red]database error:[/red] {escape(str(e))}", highlight=False)
+        err.print(_line(("database error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_STORE) from e
     except CuratorError as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
+        err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_FAILURES) from e
 
 
@@ -169,8 +200,14 @@ def _curator(ctx: typer.Context) -> Iterator[Curator]:
 
 
 def _json_line(value: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=_json_default) + "\n")
+    line = json.dumps(value, ensure_ascii=False, default=_json_default)
+    # json.dumps escapes C0 but not DEL and C1 (U+0080-U+009F, e.g. the one-character
+    # CSI U+009B): escape them too, so a JSON line on a terminal is inert.
+    sys.stdout.write(_C1_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", line) + "\n")
     sys.stdout.flush()
+
+
+_C1_CHARS = re.compile(r"[\x7f-\x9f]")
 
 
 def _json_default(value: object) -> object:
@@ -257,8 +294,7 @@ def fetch(
                     progress.advance(task)
                     if report.outcome is FetchOutcome.ERROR:
                         progress.console.print(
-                            f"[red]{report.source_id}:[/red] {escape(report.error or '')}",
-                            highlight=False,
+                            _line((f"{report.source_id}:", "red"), " ", _text(report.error or ""))
                         )
 
                 articles = progress.add_task("articles", total=None, visible=False)
@@ -267,9 +303,11 @@ def fetch(
                     progress.update(articles, visible=True, advance=1)
                     if report.error:
                         progress.console.print(
-                            f"[yellow]{report.source_id}:[/yellow] "
-                            f"{escape(report.url)}: {escape(report.error)}",
-                            highlight=False,
+                            _line(
+                                (f"{report.source_id}:", "yellow"),
+                                " ",
+                                _text(f"{report.url}: {report.error}"),
+                            )
                         )
 
                 reports = facade.fetch(
@@ -310,7 +348,7 @@ def _fetch_table(reports: list[SourceReport]) -> Table:
             str(r.articles)
             + (f" [red]({r.article_errors} failed)[/red]" if r.article_errors else ""),
             str(r.quotes),
-            escape(r.error or ""),
+            _text(r.error or ""),
         )
     return table
 
@@ -364,7 +402,7 @@ def status(
             _when(row.last_success_at),
             str(row.consecutive_failures),
             _when(row.next_due_at),
-            escape(row.last_error or ""),
+            _text(row.last_error or ""),
         )
     out.print(table)
 
@@ -400,12 +438,12 @@ def sources_list(
         table.add_column(column)
     for s in settings.sources:
         table.add_row(
-            s.id,
-            escape(s.name),
-            escape(s.outlet),
+            _text(s.id),
+            _text(s.name),
+            _text(s.outlet),
             "yes" if s.enabled else "no",
             str(s.interval),
-            escape(s.url),
+            _text(s.url),
         )
     out.print(table)
 
@@ -507,10 +545,10 @@ def _quotes_table(quotes: Sequence[Quote], title: str | None = None) -> Table:
         table.add_row(
             str(number),
             str(q.kind),
-            escape(q.speaker or "—") + (f" [dim]({q.speaker_kind})[/dim]" if q.speaker else ""),
-            escape(q.cue or ""),
-            escape(q.outlet or ""),
-            escape(q.text),
+            _line(_text(q.speaker or "—"), (f" ({q.speaker_kind})" if q.speaker else "", "dim")),
+            _text(q.cue or ""),
+            _text(q.outlet or ""),
+            _text(q.text),
             f"{q.confidence:.2f}",
         )
     return table
@@ -536,16 +574,16 @@ def extract(
             continue
         article = result.extraction.article if result.extraction else None
         if article is None:
-            err.print(f"[red]{escape(result.input)}:[/red] {escape(result.error or '')}")
+            err.print(_line(_text(f"{result.input}:", "red"), " ", _text(result.error or "")))
             continue
-        out.rule(escape(result.input))
-        out.print(f"[bold]{escape(article.title or '(no title)')}[/bold]")
+        out.rule(_text(result.input))
+        out.print(_text(article.title or "(no title)", "bold"))
         details = [
             article.byline,
             _when(article.published_at) if article.published_at else None,
             article.canonical_url or article.url,
         ]
-        out.print(escape(" · ".join(d for d in details if d)), style="dim")
+        out.print(_text(" · ".join(d for d in details if d), "dim"))
         quotes = result.extraction.quotes if result.extraction else ()
         if quotes:
             out.print(_quotes_table(quotes))
@@ -589,7 +627,7 @@ def reextract(
             )
         elif report.error:
             err.print(
-                f"[red]{report.source_id}:[/red] {escape(report.url)}: {escape(report.error)}"
+                _line((f"{report.source_id}:", "red"), " ", _text(f"{report.url}: {report.error}"))
             )
     if not as_json:
         quotes = sum(r.quotes for r in reports)
@@ -624,10 +662,10 @@ def quotes_list(
     for row in rows:
         table.add_row(
             row.source_id,
-            escape(row.quote.speaker or "—"),
+            _text(row.quote.speaker or "—"),
             str(row.quote.kind),
-            escape(row.quote.text),
-            escape(row.article_title or row.article_url or ""),
+            _text(row.quote.text),
+            _text(row.article_title or row.article_url or ""),
         )
     out.print(table)
 
@@ -693,29 +731,32 @@ def _render_draft(draft: Draft) -> None:
     content = draft.content
     flags = ", ".join(str(f) for f in draft.flags)
     out.rule(
-        f"draft {draft.id} · {draft.state} · version {draft.version}"
-        + (f" · [red]{escape(flags)}[/red]" if flags else "")
+        _line(
+            f"draft {draft.id} · {draft.state} · version {draft.version}",
+            (" · " if flags else "", ""),
+            (flags, "red"),
+        )
     )
-    out.print(f"[bold]{escape(content.headline)}[/bold]")
+    out.print(_text(content.headline, "bold"))
     details = [content.outlet, _when(content.published_at) if content.published_at else None]
-    out.print(escape(" · ".join(d for d in details if d)), style="dim")
+    out.print(_text(" · ".join(d for d in details if d), "dim"))
     out.print()
-    out.print(escape(content.summary))
+    out.print(_text(content.summary))
     out.print()
     if content.attribution:
-        out.print(escape(content.attribution))
+        out.print(_text(content.attribution))
         out.print()
     if content.excerpt:
         for line in content.excerpt.splitlines():
-            out.print(f"  [italic]│ {escape(line)}[/italic]")
+            out.print(_text(f"  │ {line}", "italic"))
         out.print()
     for q in content.quotes:
-        out.print(f"  “{escape(q.text)}” — {escape(q.speaker or 'unknown')}")
+        out.print(_text(f"  “{q.text}” — {q.speaker or 'unknown'}"))
     out.print()
-    out.print(f"Source: {escape(content.outlet)} {escape(content.source_url)}")
+    out.print(_text(f"Source: {content.outlet} {content.source_url}"))
     if content.also_reported_by:
         credits = ", ".join(f"{c.outlet} ({c.url})" for c in content.also_reported_by)
-        out.print(f"Also reported by: {escape(credits)}")
+        out.print(_text(f"Also reported by: {credits}"))
 
 
 @drafts_app.command("list")
@@ -758,10 +799,10 @@ def drafts_list(
         table.add_row(
             str(draft.id),
             str(draft.state),
-            escape(draft.content.headline),
-            escape(draft.content.outlet),
+            _text(draft.content.headline),
+            _text(draft.content.outlet),
             str(len(draft.content.quotes)),
-            escape(", ".join(str(f) for f in draft.flags)),
+            _text(", ".join(str(f) for f in draft.flags)),
             _age(draft.created_at),
         )
     out.print(table)
@@ -780,7 +821,9 @@ def drafts_show(
     with _curator(ctx) as facade:
         facade.upgrade()
         if markdown:
-            sys.stdout.write(facade.draft_markdown(draft_id))
+            text = facade.draft_markdown(draft_id)
+            # Like ls(1): bytes as they are for a pipe or a file, visible on a terminal.
+            sys.stdout.write(_visible(text) if sys.stdout.isatty() else text)
             return
         draft = facade.get_draft(draft_id)
     if as_json:
@@ -800,7 +843,7 @@ def _review_many(
             try:
                 draft = action(facade, draft_id)
             except (DraftError, NotFoundError) as e:
-                err.print(f"[red]draft {draft_id}:[/red] {escape(e.message)}")
+                err.print(_line((f"draft {draft_id}:", "red"), " ", _text(e.message)))
                 failed = True
                 continue
             out.print(f"draft {draft.id} {verb} (version {draft.version})")
@@ -905,7 +948,7 @@ def drafts_edit(
             try:
                 draft = facade.edit_draft(draft_id, text, by=_reviewer(by), note=note)
             except (DraftFormatError, DraftError) as e:
-                err.print(f"[red]not saved:[/red] {escape(e.message)}")
+                err.print(_line(("not saved:", "red"), " ", _text(e.message)))
                 if sys.stdin.isatty() and typer.confirm("Edit again?", default=True):
                     continue
                 err.print(f"your text is kept in {path}")
@@ -949,11 +992,11 @@ def drafts_history(
     for e in events:
         table.add_row(
             _when(e.at),
-            escape(e.by),
+            _text(e.by),
             e.action,
             str(e.version),
-            escape(", ".join(e.changes)),
-            escape(e.note or ""),
+            _text(", ".join(e.changes)),
+            _text(e.note or ""),
         )
     out.print(table)
 
@@ -1026,7 +1069,7 @@ def entries_list(
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(str(row[c] or "")) for c in columns))
+        table.add_row(*(_text(row[c] or "") for c in columns))
     out.print(table)
 
 
@@ -1086,6 +1129,7 @@ def publish(
                             "remote_id": row.remote_id,
                             "remote_url": row.remote_url,
                             "outcome": row.outcome,
+                            "error": row.error,
                             "removed": row.removed,
                             "published_at": row.published_at,
                             "updated_at": row.updated_at,
@@ -1093,15 +1137,16 @@ def publish(
                     )
                 return
             table = Table(title="published")
-            for column in ("draft", "target", "where", "outcome", "updated"):
+            for column in ("draft", "target", "where", "outcome", "updated", "error"):
                 table.add_column(column, overflow="fold")
             for row in rows:
                 table.add_row(
                     str(row.draft_id),
-                    escape(row.target),
-                    escape(row.remote_url or row.remote_id or ""),
-                    "removed" if row.removed else row.outcome,
+                    _text(row.target),
+                    _text(row.remote_url or row.remote_id or ""),
+                    _text("removed" if row.removed else row.outcome),
                     _when(row.updated_at),
+                    _text(row.error or ""),
                 )
             out.print(table)
             return
@@ -1144,11 +1189,11 @@ def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
             table.add_column(column, overflow="fold")
         for r in results:
             table.add_row(
-                escape(r.target),
+                _text(r.target),
                 str(r.draft_id),
                 r.outcome,
-                escape(r.remote_url or ""),
-                escape(r.error or ""),
+                _text(r.remote_url or ""),
+                _text(r.error or ""),
             )
         out.print(table)
     if any(r.error and r.outcome != "skipped" for r in results):
