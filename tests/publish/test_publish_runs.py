@@ -27,10 +27,6 @@ import feedparser
 import pytest
 from fetch.servers import RawServer
 from fetch.servers import Reply
-from publish.test_webhook import SECRET
-from publish.test_webhook import Receiver
-from publish.test_webhook_limits import Dripper
-from publish.test_webhook_limits import Hanger
 from test_publish_flow import write_sources
 from typer.testing import CliRunner
 
@@ -39,6 +35,11 @@ from curator import DraftState
 from curator import make_curator
 from curator.cli import app
 from curator.config import load_settings
+from curator.core import utc_now
+from publish.test_webhook import SECRET
+from publish.test_webhook import Receiver
+from publish.test_webhook_limits import Dripper
+from publish.test_webhook_limits import Hanger
 
 CURATOR_BIN = Path(sys.executable).parent / "curator"
 SECRET_ENV = "CURATOR_TEST_WEBHOOK_SECRET"
@@ -69,8 +70,7 @@ def sample(tmp_path: Path, publish: str, clock: FakeClock | None = None) -> Iter
         data_dir=tmp_path / "data",
         env={},
     )
-    extra = {"clock": clock} if clock else {}
-    with make_curator(settings, parse_workers=0, **extra) as facade:
+    with make_curator(settings, parse_workers=0, clock=clock or utc_now) as facade:
         facade.upgrade()
         yield facade
 

@@ -15,9 +15,6 @@ from dataclasses import replace
 import pytest
 from fetch.servers import RawServer
 from fetch.servers import Reply
-from publish.test_webhook import POST
-from publish.test_webhook import SECRET
-from publish.test_webhook import Receiver
 
 from curator.config import TargetSettings
 from curator.config import parse_sources_document
@@ -28,6 +25,9 @@ from curator.publish.webhook import MAX_ANSWER_BYTES
 from curator.publish.webhook import WebhookLimits
 from curator.publish.webhook import deliver_webhooks
 from curator.publish.webhook import webhook_limits
+from publish.test_webhook import POST
+from publish.test_webhook import SECRET
+from publish.test_webhook import Receiver
 
 ENV = {"CURATOR_WEBHOOK_SECRET": SECRET}
 FAST = WebhookLimits(timeout=2.0, budget=30.0, concurrency=4, retries=0, backoff=0.001)
