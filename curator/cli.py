@@ -717,6 +717,10 @@ def _draft_json(draft: Draft) -> dict[str, Any]:
         "tags": list(content.tags),
         "also_reported_by": [{"outlet": c.outlet, "url": c.url} for c in content.also_reported_by],
         "flags": [str(flag) for flag in draft.flags],
+        "checks": [
+            {"flag": str(c.flag), "where": c.where, "reason": c.reason, "text": c.text}
+            for c in draft.checks
+        ],
         "source": draft.source_id,
         "entry": draft.entry_id,
         "article": draft.article_id,
@@ -751,12 +755,27 @@ def _render_draft(draft: Draft) -> None:
             out.print(_text(f"  │ {line}", "italic"))
         out.print()
     for q in content.quotes:
-        out.print(_text(f"  “{q.text}” — {q.speaker or 'unknown'}"))
+        out.print(_text(f"  “{q.text}” — {q.speaker or '(speaker unknown)'}"))
     out.print()
     out.print(_text(f"Source: {content.outlet} {content.source_url}"))
     if content.also_reported_by:
         credits = ", ".join(f"{c.outlet} ({c.url})" for c in content.also_reported_by)
         out.print(_text(f"Also reported by: {credits}"))
+    if draft.checks:
+        out.print()
+    for check in draft.checks:  # why each flag: README "Reviewing drafts" says what to do
+        where = f" · {check.where}" if check.where else ""
+        words = f": “{check.text}”" if check.text else ""
+        out.print(_line((f"{check.flag}{where}", "red"), " — ", _text(check.reason + words)))
+
+
+def _flag_cell(draft: Draft) -> str:
+    """The flags of a draft for `drafts list`, thin ones with their reasons."""
+    cells = []
+    for flag in draft.flags:
+        reasons = [c.reason for c in draft.checks if c.flag is flag]
+        cells.append(f"{flag} ({'; '.join(reasons)})" if flag == "thin" and reasons else str(flag))
+    return ", ".join(cells)
 
 
 @drafts_app.command("list")
@@ -802,7 +821,7 @@ def drafts_list(
             _text(draft.content.headline),
             _text(draft.content.outlet),
             str(len(draft.content.quotes)),
-            _text(", ".join(str(f) for f in draft.flags)),
+            _text(_flag_cell(draft)),
             _age(draft.created_at),
         )
     out.print(table)

@@ -36,7 +36,7 @@ DEFAULT_CONTACT_URL = "https://github.com/curator-news/curator"
 DEFAULT_USER_AGENT = f"curator/{__version__} (+{DEFAULT_CONTACT_URL})"
 DEFAULT_INTERVAL = timedelta(minutes=30)
 DEFAULT_MAX_BACKOFF = timedelta(hours=24)
-DEFAULT_EXCERPT_FRACTION = 0.15
+DEFAULT_EXCERPT_FRACTION = 0.25  # summary, attribution, excerpt and quotes together (#9)
 DEFAULT_EXCERPT_MAX_WORDS = 250
 DEFAULT_DEDUP_THRESHOLD = 0.6
 
@@ -54,8 +54,8 @@ SETTINGS_HELP: dict[str, str] = {
     "defaults.interval": "how often a source is due (e.g. 30m, 1h)",
     "defaults.fetch_articles": "fetch each new entry's article page",
     "defaults.filters": "keep/block rules, min_words, max_age for every source (see Filters)",
-    "curate.excerpt_fraction": "most of an article's words a draft may quote (0.15 = 15%)",
-    "curate.excerpt_max_words": "most words a draft may quote in all",
+    "curate.excerpt_fraction": "most of an article's words a draft may copy (0.25 = 25%)",
+    "curate.excerpt_max_words": "most words a draft may copy in all",
     "curate.min_quotes": "fewest quotes a draft shows when the article has them",
     "curate.max_quotes": "most quotes a draft shows",
     "curate.dedup_threshold": "similarity (0–1) above which two stories are one",

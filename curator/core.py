@@ -36,6 +36,7 @@ from curator.curate import build_draft
 from curator.curate import check_article
 from curator.curate import check_draft
 from curator.curate import check_entry
+from curator.curate import draft_checks
 from curator.curate import find_same_story
 from curator.curate import normalise_url
 from curator.curate import parse_markdown
@@ -52,9 +53,11 @@ from curator.extract.pipeline import read_input
 from curator.fetch import Fetcher
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
+from curator.model import Article
 from curator.model import ArticleReport
 from curator.model import ArticleToFetch
 from curator.model import Draft
+from curator.model import DraftCheck
 from curator.model import DraftContent
 from curator.model import DraftEvent
 from curator.model import DraftFlag
@@ -74,6 +77,7 @@ from curator.model import LedgerRow
 from curator.model import PageRequest
 from curator.model import Post
 from curator.model import PublishResult
+from curator.model import Quote
 from curator.model import Source
 from curator.model import SourceReport
 from curator.model import SourceState
@@ -89,6 +93,13 @@ logger = logging.getLogger(__name__)
 
 #: How far back a new story is compared with earlier drafts for "the same story".
 DEDUP_WINDOW = timedelta(days=7)
+
+#: Why a draft has a flag that its content and article no longer explain.
+_FLAG_REASONS = {
+    DraftFlag.SOURCE_CHANGED: "the source article changed after an edit: "
+    "`curator drafts accept-source ID` takes the machine's new version",
+}
+_STALE_FLAG = "flagged when last saved (the article or the settings have changed since)"
 
 Clock = Callable[[], datetime]
 ReportCallback = Callable[[SourceReport], None]
@@ -486,7 +497,7 @@ class Curator:
             entry_id=entry.id,
             story_url=story_url,
             now=now,
-            flags=check_draft(content, article.text, self.settings.curate),
+            flags=check_draft(content, article, self.settings.curate, quotes=quotes),
             article_id=item.article_id,
             extraction_version=EXTRACTION_VERSION,
             signature=signature_to_json(signature),
@@ -518,7 +529,10 @@ class Curator:
             return
         keeps = draft.edited or draft.state in (DraftState.PUBLISHED, DraftState.REJECTED)
         flags = check_draft(
-            draft.content if keeps else content, extraction.article.text, self.settings.curate
+            draft.content if keeps else content,
+            extraction.article,
+            self.settings.curate,
+            quotes=extraction.quotes,
         )
         after, event = review.source_changed(
             draft,
@@ -549,10 +563,25 @@ class Curator:
         drafts = self._store.list_drafts(
             states=states, source_ids=source_ids, since=since, limit=limit
         )
-        return [self._with_credits(draft) for draft in drafts]
+        return [self._with_checks(self._with_credits(draft)) for draft in drafts]
 
     def get_draft(self, draft_id: int) -> Draft:
-        return self._with_credits(self._store.get_draft(draft_id))
+        return self._with_checks(self._with_credits(self._store.get_draft(draft_id)))
+
+    def _with_checks(self, draft: Draft) -> Draft:
+        """Why the draft has each of its flags (computed when read: not stored)."""
+        if not draft.flags:
+            return draft
+        article, quotes = self._article_of(draft)
+        found = draft_checks(draft.content, article or "", self.settings.curate, quotes=quotes)
+        checks = [c for c in found if c.flag in draft.flags]
+        checks += [
+            DraftCheck(flag=flag, reason=_FLAG_REASONS.get(flag, _STALE_FLAG))
+            for flag in draft.flags
+            if not any(c.flag is flag for c in checks)
+        ]
+        order = list(DraftFlag)
+        return replace(draft, checks=tuple(sorted(checks, key=lambda c: order.index(c.flag))))
 
     def _with_credits(self, draft: Draft) -> Draft:
         """ "Also reported by" comes from the stories merged into this one."""
@@ -660,18 +689,19 @@ class Curator:
             ),
         )
 
+    def _article_of(self, draft: Draft) -> tuple[Article | None, Sequence[Quote]]:
+        if draft.article_id is None:
+            return None, ()
+        return self._store.get_article(draft.article_id)
+
     def _flags_for(self, draft: Draft, content: DraftContent) -> tuple[DraftFlag, ...]:
-        article, _ = (
-            self._store.get_article(draft.article_id)
-            if draft.article_id is not None
-            else (None, ())
-        )
-        return check_draft(content, article.text if article else "", self.settings.curate)
+        article, quotes = self._article_of(draft)
+        return check_draft(content, article or "", self.settings.curate, quotes=quotes)
 
     def _save(self, before: Draft, change: tuple[Draft, DraftEvent]) -> Draft:
         after, event = change
         self._store.save_draft(after, event, expected_version=before.version)
-        return self._with_credits(after)
+        return self._with_checks(self._with_credits(after))
 
     # --- publish --------------------------------------------------------------------
 
@@ -709,10 +739,7 @@ class Curator:
         ):
             draft = self._with_credits(draft)
             if draft.state is DraftState.APPROVED:
-                blocking = set(self._flags_for(draft, draft.content)) & {
-                    DraftFlag.VERBATIM,
-                    DraftFlag.BUDGET,
-                }
+                blocking = set(self._flags_for(draft, draft.content)) & review.BLOCKING_FLAGS
                 if blocking:
                     reason = "skipped: " + ", ".join(sorted(f.value for f in blocking))
                     results += [

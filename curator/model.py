@@ -37,6 +37,7 @@ class Source:
     interval: timedelta = timedelta(minutes=30)
     fetch_articles: bool = True
     robots: bool = True  # honour robots.txt when fetching its article pages
+    allow_private_networks: bool = False  # its feed's redirects may reach private addresses
     tags: tuple[str, ...] = ()
     filters: FilterRules = field(default_factory=FilterRules)
     line: int | None = None  # where it is defined in sources.yaml, for messages
@@ -106,6 +107,10 @@ class FeedRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    # The URL in sources.yaml, when ``url`` is another one (moved by redirects): only
+    # its origin is trusted; redirects elsewhere pass the SSRF guard (#10).
+    configured_url: str | None = None
+    allow_private_networks: bool = False  # the source lets its redirects reach them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,12 +383,24 @@ class DraftState(StrEnum):
 
 
 class DraftFlag(StrEnum):
-    """Why a draft needs a closer look; VERBATIM and BUDGET block approval."""
+    """Why a draft needs a closer look; VERBATIM, MISQUOTE and BUDGET block approval."""
 
     VERBATIM = "verbatim"  # a quote or the excerpt is not in the article text
-    BUDGET = "budget"  # more words quoted than the excerpt budget allows
+    MISQUOTE = "misquote"  # words in quotation marks that were not quoted in the source
+    BUDGET = "budget"  # more of the article's words copied than the budget allows
     SOURCE_CHANGED = "source_changed"  # the article changed after a human edit
     NO_QUOTES = "no_quotes"  # nothing attributed was found
+    THIN = "thin"  # no excerpt, or fewer quotes than min_quotes while the article has more
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftCheck:
+    """Why a draft has a flag: what is wrong, where, and the words concerned."""
+
+    flag: DraftFlag
+    reason: str  # one line for an editor
+    where: str = ""  # "summary", "attribution", "excerpt", "quote 2", "" for the whole draft
+    text: str | None = None  # the offending words
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -438,6 +455,7 @@ class Draft:
     machine: DraftContent | None = None  # the last content the machine made (None: = content)
     created_at: datetime
     updated_at: datetime
+    checks: tuple[DraftCheck, ...] = ()  # why it has its flags (derived when read, not stored)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

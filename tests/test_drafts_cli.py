@@ -37,6 +37,7 @@ from typer.testing import Result
 
 from curator import DraftContent
 from curator.curate import parse_markdown
+from curator.extract.pipeline import EXTRACTION_VERSION
 from curator.model import Credit
 from curator.model import DraftQuote
 from curator.store import tables
@@ -47,29 +48,22 @@ FERRY = "Ferry Operator Denies Permits to Stranded Island Workers"
 WALL = "City Council Delays Vote on Harbour Wall Repairs"
 LIGHTHOUSE = "Lighthouse Museum Reopens After Two-Year Restoration"
 # id: (headline, quotes), in the order `drafts list` shows them (newest first).
-SAMPLE_DRAFTS = {3: (LIGHTHOUSE, 2), 2: (WALL, 5), 1: (FERRY, 3)}
+SAMPLE_DRAFTS = {3: (LIGHTHOUSE, 2), 2: (WALL, 2), 1: (FERRY, 3)}
 
 FERRY_SUMMARY = (
     "Dozens of seasonal workers have been stranded on Wrenna Island for weeks after the ferry"
-    " operator stopped issuing travel permits, leaving many without income or a way home. A"
-    " Wrenna Workers Union spokesperson told The Harbour Ledger that “talks with the operator"
-    " have been difficult” and that about 40 workers were still waiting for permits."
+    " operator stopped issuing travel permits, leaving many without income or a way home."
 )
 FERRY_ATTRIBUTION = (
     "A Wrenna Workers Union spokesperson told The Harbour Ledger that “talks with the operator"
-    " have been difficult”"
+    " have been difficult”."
 )
 FERRY_EXCERPT = (
-    "“We came here to work, not to be stuck,” said Tomasz Wilk, a picker from the mainland who"
-    " has been waiting for a permit since October 12."
+    "She would not name the families involved, but she said in an email on Monday that “we were"
+    " told no new permits will be issued this month.”\n\n“Nobody should have to choose between"
+    " their job and getting home to their children,” the union said in a statement."
 )
 FERRY_QUOTES = [
-    {
-        "text": "Nobody should have to choose between their job and getting home to their children",
-        "speaker": "the union",
-        "cue": "said",
-        "outlet": None,
-    },
     {
         "text": "We came here to work, not to be stuck",
         "speaker": "Tomasz Wilk",
@@ -77,10 +71,16 @@ FERRY_QUOTES = [
         "outlet": None,
     },
     {
-        "text": "As permit records are confidential, we are unable to discuss individual cases.",
+        "text": "continues to monitor the situation",
         "speaker": "A spokesperson for the Port Authority",
-        "cue": "saying",
-        "outlet": None,
+        "cue": "told",
+        "outlet": OUTLET,
+    },
+    {
+        "text": "credible",
+        "speaker": "A spokesperson for the Port Authority",
+        "cue": "called",
+        "outlet": OUTLET,
     },
 ]
 FERRY_URL = "https://harbour-ledger.example/2026/11/ferry-permits"
@@ -99,9 +99,10 @@ FERRY_JSON = {
     "tags": ["sample"],
     "also_reported_by": [],
     "flags": [],
+    "checks": [],
     "source": "sample",
     "entry": 1,
-    "extraction_version": "a1+q2",
+    "extraction_version": EXTRACTION_VERSION,
     "edited": False,
 }
 # "article" is left out: pages are fetched concurrently, so article ids follow no order.
@@ -337,7 +338,7 @@ def test_drafts_show_renders_json_and_markdown(sample: Sample) -> None:
         "",
         FERRY_ATTRIBUTION,
         "",
-        f"  │ {FERRY_EXCERPT}",
+        *(f"  │ {line}" for line in FERRY_EXCERPT.split("\n")),
         "",
         *(f"  “{q['text']}” — {q['speaker']}" for q in FERRY_QUOTES),
         "",
@@ -350,7 +351,8 @@ def test_drafts_show_renders_json_and_markdown(sample: Sample) -> None:
     markdown = sample.markdown(1)
     assert markdown.startswith(f"---\nid: 1\nversion: 1\nstate: new\nheadline: {FERRY}\n")
     assert f"\n## Attribution\n\n{FERRY_ATTRIBUTION}\n" in markdown
-    assert markdown.endswith(f"\n## Excerpt\n\n> {FERRY_EXCERPT}\n")
+    excerpt = "\n".join(f"> {line}".rstrip() for line in FERRY_EXCERPT.split("\n"))
+    assert markdown.endswith(f"\n## Excerpt\n\n{excerpt}\n")
     assert parse_markdown(markdown) == (1, content_of(line))  # the round trip
 
     for draft_id in (2, 3):  # every sample draft round-trips
@@ -503,7 +505,24 @@ def test_edit_putting_words_not_in_the_source_in_a_quote_is_saved_flagged(sample
         "2": "",
         "1": "verbatim",
     }
-    assert sample.markdown(1).startswith("---\n# flags: verbatim\nid: 1\nversion: 2\n")
+    assert sample.markdown(1).startswith(
+        "---\n# flags: verbatim\n# verbatim (quote 1): quoted words not in the article:"
+        " “the ferry will run again on Monday”\nid: 1\nversion: 2\n"
+    )
+    # drafts show names the quote that failed too (and --json)
+    shown = sample.invoke("drafts", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "verbatim · quote 1 — quoted words not in the article: “the ferry will run again on Monday”"
+    ) in " ".join(shown.stdout.split())
+    assert line["checks"] == [
+        {
+            "flag": "verbatim",
+            "where": "quote 1",
+            "reason": "quoted words not in the article",
+            "text": "the ferry will run again on Monday",
+        }
+    ]
 
     refused = sample.invoke("drafts", "approve", "1", "--by", "alice")
     assert refused.exit_code == 1

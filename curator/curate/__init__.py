@@ -1,7 +1,11 @@
 """Curation: a draft post per story, from an article and its quotes (pure).
 
 - draft.py: build_draft — headline, summary, attribution line, excerpt, ranked quotes
-- checks.py: check_draft — the verbatim check and the excerpt budget
+- attribution.py: the attribution line, a full sentence (quote or paraphrase)
+- ranking.py: principal voices first, one quote per speaker, no-comments last
+- marks.py: which words stood inside quotation marks in the source
+- budget.py: the copying budget (every copied word counts)
+- checks.py: check_draft / draft_checks — verbatim, misquote, budget, no quotes, thin
 - markdown.py: the Markdown + YAML front matter a reviewer edits
 - filters.py: keep/block rules, min_words, max_age
 - dedup.py: story signatures (MinHash) and URL normalisation: one draft per story
@@ -12,6 +16,7 @@ Imports only curator.model, curator.errors and curator.config.
 from __future__ import annotations
 
 from curator.curate.checks import check_draft as check_draft
+from curator.curate.checks import draft_checks as draft_checks
 from curator.curate.dedup import StorySignature as StorySignature
 from curator.curate.dedup import find_same_story as find_same_story
 from curator.curate.dedup import normalise_url as normalise_url
@@ -30,6 +35,7 @@ __all__ = [
     "check_article",
     "check_draft",
     "check_entry",
+    "draft_checks",
     "find_same_story",
     "normalise_url",
     "parse_markdown",

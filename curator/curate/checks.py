@@ -1,50 +1,53 @@
-"""Checks of a draft against its article: verbatim quoting and the excerpt budget.
+"""Checks of a draft against its article: the flags and their reasons (#5, #9).
 
-- **verbatim**: every quote text, the excerpt, and each quoted passage of the
-  attribution line (the words between quotation marks) appear in the article text.
-  Both sides are compared after normalising white space, quotation marks (straight,
-  curly, « », „ “, ‹ ›) and apostrophes (’ ‘ '), and "…" to "..."; a trailing ".", ","
-  or white space of the quoted words is ignored.
-- **budget**: the words quoted from the article (excerpt + quote texts + the
-  attribution's quoted words; a word of the article quoted twice counts once) are at most
-  ``min(excerpt_fraction × article words, excerpt_max_words)``.
+- **verbatim**: every quote, the excerpt, and every passage between quotation marks in
+  the summary, attribution line and excerpt appear in the article text. Both sides are
+  compared after normalising white space, quotation marks (straight, curly, « », „ “,
+  ‹ ›) and apostrophes (’ ‘ '), and "…" to "..."; marks, spaces and ``.,;:`` at either
+  end of the quoted words are ignored.
+- **misquote**: those quoted words are in the article but did not stand inside
+  quotation marks (or a block quote) there: indirect speech or the writer's own words
+  shown as if they were a speaker's (``marks.MarkedText``).
+- **budget**: the words the draft copies from the article (``budget.Copying``: summary,
+  attribution, excerpt and quotes) are at most ``budget.budget_words``.
 - **no quotes**: the draft quotes nobody.
+- **thin**: the excerpt is empty, or the draft has fewer quotes than ``min_quotes``
+  while the article has more attributed quotes that the draft does not show elsewhere.
+
+``draft_checks`` gives each finding with its reason and the words concerned;
+``check_draft`` only the flags.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-import re
+from collections.abc import Sequence
 
 from curator.config import CurateSettings
+from curator.curate.budget import Copying
+from curator.curate.budget import budget_words
+from curator.curate.budget import quoted_passages
+from curator.curate.marks import MarkedText
+from curator.curate.marks import normalise
+from curator.curate.ranking import is_known
+from curator.curate.ranking import near_duplicate
 from curator.curate.text import count_words
+from curator.model import Article
+from curator.model import DraftCheck
 from curator.model import DraftContent
 from curator.model import DraftFlag
+from curator.model import Quote
 
 __all__ = [
+    "available_quotes",
     "budget_words",
     "check_draft",
+    "draft_checks",
     "is_verbatim",
     "normalise",
     "quoted_passages",
-    "words_quoted",
 ]
 
-_DOUBLE = "“”„‟«»″〝〞＂"
-_SINGLE = "‘’‚‛‹›′＇"
-_MARKS = str.maketrans({**dict.fromkeys(_DOUBLE, '"'), **dict.fromkeys(_SINGLE, "'")})
-_SPACE_RE = re.compile(r"\s+")
-_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
-# The quoted passages of an attribution line, in any common style.
-_QUOTED_RE = re.compile(r"“([^”]*)”|„([^“”]*)[“”]|«\s?([^»]*?)\s?»|\"([^\"]*)\"")
-
-
-def normalise(text: str) -> str:
-    """``text`` with one kind of quotation mark and apostrophe, "…" as "...", and
-    white space collapsed to single spaces."""
-    text = text.translate(_MARKS).replace("…", "...")
-    return _SPACE_RE.sub(" ", text).strip()
+_ORDER = {flag: i for i, flag in enumerate(DraftFlag)}
 
 
 def _needle(text: str) -> str:
@@ -57,66 +60,120 @@ def is_verbatim(quoted: str, article_text: str) -> bool:
     return not needle or needle in normalise(article_text)
 
 
-def quoted_passages(attribution: str) -> list[str]:
-    """The passages between quotation marks in an attribution line."""
-    return [next(g for g in m.groups() if g is not None) for m in _QUOTED_RE.finditer(attribution)]
+def _where(index: int) -> str:
+    return f"quote {index + 1}"
 
 
-def words_quoted(content: DraftContent, article_text: str | None = None) -> int:
-    """The words a draft quotes from its article: excerpt + quotes + attribution's
-    quoted words.
+def _quote_checks(content: DraftContent, marked: MarkedText) -> list[DraftCheck]:
+    """verbatim and misquote: every passage the draft shows inside quotation marks."""
+    checks: list[DraftCheck] = []
+    passages = [(_where(i), q.text) for i, q in enumerate(content.quotes)]
+    for where, field in (
+        ("summary", content.summary),
+        ("attribution", content.attribution),
+        ("excerpt", content.excerpt),
+    ):
+        passages += [(where, p) for p in quoted_passages(field)]
+    excerpt_missing = bool(content.excerpt) and not is_verbatim(content.excerpt, marked.text)
+    if excerpt_missing:
+        checks.append(
+            DraftCheck(
+                flag=DraftFlag.VERBATIM,
+                reason="the excerpt is not in the article",
+                where="excerpt",
+                text=content.excerpt,
+            )
+        )
+    for where, passage in passages:
+        found, is_marked = marked.find(passage)
+        if not found and not (where == "excerpt" and excerpt_missing):
+            reason = "quoted words not in the article"
+            checks.append(
+                DraftCheck(flag=DraftFlag.VERBATIM, reason=reason, where=where, text=passage)
+            )
+        elif found and not is_marked:
+            reason = "in quotation marks here, but not in the source (indirect speech or the writer's words)"
+            checks.append(
+                DraftCheck(flag=DraftFlag.MISQUOTE, reason=reason, where=where, text=passage)
+            )
+    return checks
 
-    With ``article_text``, a word of the article quoted twice (a quote that is also
-    in the excerpt) counts once: the budget limits how much of the source a post
-    reproduces. Passages not found in the article count in full.
+
+def _located(quote: Quote, text: str) -> tuple[int, int] | None:
+    if text[quote.start : quote.end] == quote.text:
+        return quote.start, quote.end
+    found = text.find(quote.text)
+    return (found, found + len(quote.text)) if found >= 0 and quote.text else None
+
+
+def available_quotes(
+    content: DraftContent, marked: MarkedText, quotes: Sequence[Quote]
+) -> list[Quote]:
+    """The article's attributed quotes (in quotation marks in the source, no near
+    duplicates) that the draft does not show in its summary, attribution or excerpt."""
+    shown = normalise(" ".join((content.summary, content.attribution, content.excerpt)))
+    kept: list[Quote] = []
+    for quote in sorted(quotes, key=lambda q: q.start):
+        span = _located(quote, marked.text)
+        if span is None or not is_known(quote) or not marked.is_marked_span(*span):
+            continue
+        if normalise(quote.text).strip(" .,;:") in shown:
+            continue
+        if not any(near_duplicate(quote.text, k.text) for k in kept):
+            kept.append(quote)
+    return kept
+
+
+def draft_checks(
+    content: DraftContent,
+    article: Article | str,
+    settings: CurateSettings,
+    *,
+    quotes: Sequence[Quote] | None = None,
+    article_words: int | None = None,
+) -> tuple[DraftCheck, ...]:
+    """Why a draft is flagged, in DraftFlag order (see the module docstring).
+
+    ``quotes`` are the article's quotes (for thin: without them only the excerpt is
+    checked); ``article_words`` defaults to the word count of the article's text.
     """
-    passages = [content.excerpt, *(q.text for q in content.quotes)]
-    passages += quoted_passages(content.attribution)
-    if article_text is None:
-        return sum(count_words(p) for p in passages)
-    haystack = normalise(article_text)
-    starts = [m.start() for m in _WORD_RE.finditer(haystack)]
-    covered: set[int] = set()
-    outside = 0
-    for passage in passages:
-        needle = _needle(passage)
-        if not needle:
-            continue
-        at = haystack.find(needle)
-        if at < 0:
-            outside += count_words(passage)
-            continue
-        first = bisect.bisect_left(starts, at)
-        last = bisect.bisect_left(starts, at + len(needle))
-        covered.update(range(first, last))
-    return len(covered) + outside
-
-
-def budget_words(article_words: int, settings: CurateSettings) -> int:
-    """The most words a draft may quote from an article of ``article_words`` words."""
-    by_fraction = math.floor(settings.excerpt_fraction * max(article_words, 0) + 1e-9)
-    return min(by_fraction, settings.excerpt_max_words)
+    text = article if isinstance(article, str) else article.text
+    marked = MarkedText(text, () if isinstance(article, str) else article.blocks)
+    checks = _quote_checks(content, marked)
+    total = count_words(text) if article_words is None else article_words
+    budget = budget_words(total, settings)
+    copied = Copying(text).count(content)
+    if copied > budget:
+        reason = (
+            f"{copied} words copied from the article; the budget is {budget} "
+            f"({settings.excerpt_fraction:.0%} of {total} words, at most "
+            f"{settings.excerpt_max_words})"
+        )
+        checks.append(DraftCheck(flag=DraftFlag.BUDGET, reason=reason))
+    if not content.quotes:
+        checks.append(DraftCheck(flag=DraftFlag.NO_QUOTES, reason="the draft quotes nobody"))
+    if not content.excerpt.strip():
+        checks.append(DraftCheck(flag=DraftFlag.THIN, reason="no excerpt", where="excerpt"))
+    shown = len(content.quotes)
+    if quotes is not None and shown < settings.min_quotes:
+        available = len(available_quotes(content, marked, quotes))
+        if available > shown:
+            reason = (
+                f"{shown} of min_quotes {settings.min_quotes} quotes, while the article has "
+                f"{available} attributed quotes not shown elsewhere"
+            )
+            checks.append(DraftCheck(flag=DraftFlag.THIN, reason=reason, where="quotes"))
+    return tuple(sorted(checks, key=lambda c: _ORDER[c.flag]))
 
 
 def check_draft(
     content: DraftContent,
-    article_text: str,
+    article: Article | str,
     settings: CurateSettings,
     article_words: int | None = None,
+    *,
+    quotes: Sequence[Quote] | None = None,
 ) -> tuple[DraftFlag, ...]:
-    """The flags a draft earns against its article (in DraftFlag order).
-
-    ``article_words`` defaults to the word count of ``article_text``.
-    """
-    flags: list[DraftFlag] = []
-    haystack = normalise(article_text)
-    quoted = [q.text for q in content.quotes]
-    quoted += [content.excerpt, *quoted_passages(content.attribution)]
-    if any(_needle(q) and _needle(q) not in haystack for q in quoted):
-        flags.append(DraftFlag.VERBATIM)
-    total = count_words(article_text) if article_words is None else article_words
-    if words_quoted(content, article_text) > budget_words(total, settings):
-        flags.append(DraftFlag.BUDGET)
-    if not content.quotes:
-        flags.append(DraftFlag.NO_QUOTES)
-    return tuple(flags)
+    """The flags a draft earns against its article (in DraftFlag order)."""
+    checks = draft_checks(content, article, settings, quotes=quotes, article_words=article_words)
+    return tuple(dict.fromkeys(c.flag for c in checks))

@@ -1,4 +1,4 @@
-"""A draft post from an article and its quotes, in the shape of the seed post (#5).
+"""A draft post from an article and its quotes, in the shape of the seed post (#5, #9).
 
 ``build_draft`` is pure: it reads an Article, its Quotes, the feed Entry and the
 Source, and returns a DraftContent:
@@ -7,30 +7,31 @@ Source, and returns a DraftContent:
   entities removed, white space collapsed, a site name suffix cut
   (see ``text.strip_site_suffix``; the source's name and outlet and the page's
   site name are always recognised).
-- **summary**: the first sentences of the lead (the first paragraph blocks; short
-  ones without a final full stop, such as "Advertisement", are skipped): one to three whole sentences, at most
-  ``SUMMARY_MAX_WORDS`` words (the first sentence is kept whatever its length), taken
-  from a second paragraph only while fewer than two sentences were taken. Without
-  a body: the entry's summary, else the headline.
-- **quotes**: ranked — a known speaker first, then direct > partial > blockquote >
-  indirect, then newsworthiness (length in the 8–40 word sweet spot × confidence),
-  then text order; near duplicates (token overlap ≥ ``NEAR_DUPLICATE``) of a better
-  quote dropped; at most ``settings.max_quotes``.
-- **attribution**: from the best quote with a known speaker, preferring one told to
-  the source's outlet: ``<Speaker> told <Outlet> that “<text>”`` when the quote has
-  an outlet or the cue is "told", else ``<Speaker> said “<text>”`` (direct and block
-  quotes) or ``<Speaker> said that “<text>”``. For a partial quote up to five
-  words of the article before the quotation mark, after "that" or after the cue,
-  are kept ("said that the reports “cannot be ignored”"). Empty when no quote has a speaker.
-- **excerpt**: whole sentences of the paragraph holding the attribution's quote (else
-  the paragraph holding most of the ranked quotes, else the first paragraph after
-  the summary), sentences used by the summary left out, continued into the next
-  paragraph when shorter than ``EXCERPT_MIN_WORDS``; paragraphs joined by a blank line.
-- **budget**: the words quoted (``checks.words_quoted``) are kept within
-  ``checks.budget_words``: sentences are dropped from the excerpt (away from the
-  attribution's sentence) down to one, then the lowest-ranked quotes down to
-  ``settings.min_quotes``, then the excerpt, then the remaining quotes, and at last
-  the attribution falls back to a quote short enough (or is left empty).
+- **summary**: the lead's sentences (the first paragraph blocks; short ones without a
+  final full stop, such as "Advertisement", are skipped): the first always, up to
+  ``SUMMARY_MAX_SENTENCES`` whole sentences and ``SUMMARY_MAX_WORDS`` words when the
+  budget allows, taken from a second paragraph only while fewer than two sentences were
+  taken. Without a body: the entry's summary, else the headline.
+- **quotes**: only words that stood inside quotation marks (or a block quote) in the
+  source (``marks``), ranked by ``ranking.rank_quotes`` (principal voices first, one
+  per speaker before a second, no-comments last); never one the summary, the
+  attribution line or the excerpt already shows; a quote whose speaker is unknown is
+  shown without a speaker. At most ``settings.max_quotes``.
+- **attribution**: a full sentence (``attribution.render``) from an attributed quote
+  outside the summary: principal voices first, then one told to the source's outlet,
+  then quotes before paraphrase, no-comments last. A quoted one is used only when at
+  least ``settings.min_quotes`` other attributed quotes are left for the list;
+  otherwise indirect speech is rendered as paraphrase, without marks, or the line is
+  empty.
+- **excerpt**: the sentences that follow the attribution's sentence in its paragraph
+  (else the paragraph holding most quotes, else the first after the summary), continued
+  into the next paragraph while shorter than ``EXCERPT_MIN_WORDS``; before the
+  attribution's sentence when nothing follows it.
+- **budget** (``budget.Copying``; every copied word counts, the summary's too): the
+  draft is filled in order of priority, each part only if it still fits — the
+  summary's first sentence, the attribution line, ``min_quotes`` quotes (shorter ones
+  are taken when the best do not fit), the longest excerpt that leaves room for them,
+  more quotes up to ``max_quotes``, and more summary sentences.
 """
 
 from __future__ import annotations
@@ -41,17 +42,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from curator.config import CurateSettings
-from curator.curate.checks import budget_words
+from curator.curate.attribution import render
+from curator.curate.attribution import told_source
+from curator.curate.budget import Copying
+from curator.curate.budget import budget_words
 from curator.curate.checks import is_verbatim
-from curator.curate.checks import words_quoted
+from curator.curate.marks import MarkedText
+from curator.curate.ranking import Voices
+from curator.curate.ranking import is_boilerplate
+from curator.curate.ranking import is_known
+from curator.curate.ranking import near_duplicate
+from curator.curate.ranking import newsworthiness
+from curator.curate.ranking import rank_quotes
 from curator.curate.text import clean_headline
 from curator.curate.text import clean_text
 from curator.curate.text import count_words
 from curator.curate.text import join_sentences
-from curator.curate.text import name_key
 from curator.curate.text import sentence_spans
 from curator.curate.text import split_sentences
-from curator.curate.text import words
 from curator.model import Article
 from curator.model import Block
 from curator.model import BlockKind
@@ -61,141 +69,28 @@ from curator.model import Entry
 from curator.model import Quote
 from curator.model import QuoteKind
 from curator.model import Source
-from curator.model import SpeakerKind
 
 __all__ = [
+    "ATTRIBUTION_MAX_WORDS",
     "EXCERPT_MIN_WORDS",
     "LEAD_MIN_WORDS",
-    "NEAR_DUPLICATE",
     "SUMMARY_MAX_SENTENCES",
     "SUMMARY_MAX_WORDS",
-    "attribution_line",
+    "SUMMARY_MIN_WORDS",
     "build_draft",
-    "rank_quotes",
 ]
 
 SUMMARY_MAX_WORDS = 60
+SUMMARY_MIN_WORDS = 8
 SUMMARY_MAX_SENTENCES = 3
 LEAD_MIN_WORDS = 5  # shorter paragraphs without a full stop ("Advertisement") are not the lead
 EXCERPT_MIN_WORDS = 30
-NEAR_DUPLICATE = 0.7  # shared words / words of the shorter quote
-SWEET_SPOT = (8, 40)  # words
+ATTRIBUTION_MAX_WORDS = 30  # longer lines come after shorter candidates
 
 _KIND_ORDER = {QuoteKind.DIRECT: 0, QuoteKind.PARTIAL: 1, QuoteKind.BLOCKQUOTE: 2}
-_OPENING_MARKS = "“‘\"'«‹„‚"
-_BRIDGE_WORDS = r"((?:\s+[\w’'-]+(?:\.[\w’'-]+)*){0,5})"  # up to five words, no full stop
-_BRIDGE_RE = re.compile(rf"\bthat{_BRIDGE_WORDS}\s*$")
 _UNTITLED = "Untitled"
 _FINAL_MARKS = (".", "!", "?", "…", "”", '"', "’", "'", "»")
-
-
-# --- quotes -------------------------------------------------------------------
-
-
-def _known(quote: Quote) -> bool:
-    return bool(quote.speaker and quote.speaker.strip()) and (
-        quote.speaker_kind is not SpeakerKind.UNKNOWN
-    )
-
-
-def _newsworthiness(quote: Quote) -> float:
-    n = count_words(quote.text)
-    low, high = SWEET_SPOT
-    fit = 1.0 if low <= n <= high else (n / low if n < low else high / n)
-    return fit * quote.confidence
-
-
-def _rank_key(quote: Quote) -> tuple[int, int, float, int]:
-    return (
-        0 if _known(quote) else 1,
-        _KIND_ORDER.get(quote.kind, 3),
-        -_newsworthiness(quote),
-        quote.start,
-    )
-
-
-def _near_duplicate(a: str, b: str) -> bool:
-    wa = {w.casefold() for w in words(a)}
-    wb = {w.casefold() for w in words(b)}
-    if not wa or not wb:
-        return wa == wb
-    return len(wa & wb) / min(len(wa), len(wb)) >= NEAR_DUPLICATE
-
-
-def rank_quotes(quotes: Sequence[Quote]) -> list[Quote]:
-    """``quotes`` best first (see the module docstring), near duplicates removed."""
-    kept: list[Quote] = []
-    for quote in sorted(quotes, key=_rank_key):
-        if not any(_near_duplicate(quote.text, k.text) for k in kept):
-            kept.append(quote)
-    return kept
-
-
-# --- attribution --------------------------------------------------------------
-
-
-def _outlet_for(quote: Quote, source: Source, names: Sequence[str]) -> str | None:
-    """The outlet the attribution credits, or None for the "said" form."""
-    if quote.outlet:
-        key = name_key(quote.outlet)
-        for name in names:
-            other = name_key(name)
-            if key and other and (key == other or other.startswith(key + " ")):
-                return source.outlet
-        return quote.outlet
-    # "told reporters", "told the council": whoever it was, it was not an outlet we
-    # can name, so the line says "said" rather than invent "told <our outlet>".
-    return None
-
-
-def _told_source(quote: Quote, source: Source, names: Sequence[str]) -> int:
-    """0: told the source's outlet; 1: said to it otherwise; 2: told someone; 3: other."""
-    told = bool(quote.cue) and str(quote.cue).casefold().startswith("told")
-    outlet = _outlet_for(quote, source, names)
-    if outlet == source.outlet and quote.outlet:
-        return 0 if told else 1
-    return 2 if told else 3
-
-
-def _bridge(quote: Quote, text: str) -> str:
-    """The article's words that lead into a partial quote after "that" or after the cue.
-
-    "said in mid-April that the reports “cannot be ignored”" → "the reports";
-    "said the plan was “a good start”" → "the plan was". At most five words.
-    """
-    if quote.kind is not QuoteKind.PARTIAL:
-        return ""
-    start = quote.start
-    if not (0 < start <= len(text)) or text[start - 1] not in _OPENING_MARKS:
-        return ""
-    line_start = max(text.rfind("\n", 0, start - 1) + 1, start - 200)
-    match = _BRIDGE_RE.search(text, line_start, start - 1)
-    if match is None and quote.cue:
-        outlet = rf"(?:\s+(?:to\s+)?{re.escape(quote.outlet)})?" if quote.outlet else ""
-        after_cue = re.compile(rf"\b{re.escape(quote.cue)}{outlet}{_BRIDGE_WORDS}\s*$")
-        match = after_cue.search(text, line_start, start - 1)
-    return " ".join(match.group(1).split()) if match else ""
-
-
-def attribution_line(
-    quote: Quote, source: Source, article_text: str = "", names: Sequence[str] = ()
-) -> str:
-    """The attribution sentence for ``quote`` (without a final full stop).
-
-    ``names`` are other names of the source's outlet (its name, the page's site name).
-    """
-    names = [n for n in (source.outlet, source.name, *names) if n]
-    speaker = (quote.speaker or "").strip()
-    speaker = speaker[:1].upper() + speaker[1:]
-    text = " ".join(quote.text.split())  # one line, even for a quote over paragraphs
-    bridge = _bridge(quote, article_text)
-    that = f"that {bridge} " if bridge else "that "
-    outlet = _outlet_for(quote, source, names)
-    if outlet:
-        return f"{speaker} told {outlet} {that}“{text}”"
-    if quote.kind in (QuoteKind.DIRECT, QuoteKind.BLOCKQUOTE):
-        return f"{speaker} said “{text}”"
-    return f"{speaker} said {that}“{text}”"
+Span = tuple[int, int]
 
 
 # --- article structure --------------------------------------------------------
@@ -223,7 +118,11 @@ def _paragraphs(article: Article) -> list[_Para]:
     for index, block in enumerate(blocks):
         if block.kind not in (BlockKind.PARAGRAPH, BlockKind.BLOCKQUOTE):
             continue
-        spans = tuple(sentence_spans(text, block.start, block.end))
+        spans = tuple(
+            (s, e)
+            for s, e in sentence_spans(text, block.start, block.end)
+            if count_words(text[s:e])
+        )  # a lone "..." is no sentence
         if spans:
             paras.append(_Para(index, block.kind, block.start, block.end, spans))
     return paras
@@ -251,18 +150,35 @@ def _pick_summary(sentences: Sequence[tuple[int, str]]) -> list[int]:
     return chosen
 
 
-# --- the draft ------------------------------------------------------------------
+# --- the parts -------------------------------------------------------------------
 
 
-def _quote_span(quote: Quote, text: str) -> tuple[int, int] | None:
+def _quote_span(quote: Quote, text: str) -> Span | None:
     if text[quote.start : quote.end] == quote.text:
         return quote.start, quote.end
     found = text.find(quote.text)
     return (found, found + len(quote.text)) if found >= 0 else None
 
 
-def _summary(text: str, paras: Sequence[_Para], entry: Entry) -> tuple[str, set[tuple[int, int]]]:
-    """The summary and the sentence spans of the article it used."""
+def _located(quotes: Sequence[Quote], text: str) -> list[Quote]:
+    """The quotes really in the article, with offsets into ``text``."""
+    located: list[Quote] = []
+    for quote in quotes:
+        span = _quote_span(quote, text)
+        if span and quote.text.strip() and is_verbatim(quote.text, text):
+            if span != (quote.start, quote.end):  # offsets of another version of the text
+                quote = dataclasses.replace(quote, start=span[0], end=span[1])
+            located.append(quote)
+    return located
+
+
+def _overlaps(quote: Quote, spans: Sequence[Span]) -> bool:
+    return any(quote.start < e and s < quote.end for s, e in spans)
+
+
+def _summary(text: str, paras: Sequence[_Para], entry: Entry) -> tuple[list[str], list[Span]]:
+    """The summary's candidate sentences, best first, and their spans in the article
+    (none when they come from the entry's summary)."""
     lead = [
         (p_i, span)
         for p_i, p in enumerate(paras)
@@ -271,41 +187,240 @@ def _summary(text: str, paras: Sequence[_Para], entry: Entry) -> tuple[str, set[
     ]
     chosen = [lead[i][1] for i in _pick_summary([(p_i, text[s:e]) for p_i, (s, e) in lead])]
     if chosen:
-        return join_sentences([text[s:e] for s, e in chosen]), set(chosen)
+        return [text[s:e] for s, e in chosen], chosen
     fallback = split_sentences(clean_text(entry.summary or ""))
     picked = _pick_summary([(0, sentence) for sentence in fallback])
-    return join_sentences([fallback[i] for i in picked]), set()
+    return [fallback[i] for i in picked], []
 
 
-def _excerpt_spans(
+def _excerpt_options(
     text: str,
     paras: Sequence[_Para],
-    used: set[tuple[int, int]],
-    anchor: tuple[int, int] | None,
-    selected: Sequence[tuple[int, int]],
-) -> tuple[list[tuple[int, int]], int]:
-    """The excerpt's sentence spans and the index of the sentence holding the anchor."""
-    candidates = [(p, [span for span in p.sentences if span not in used]) for p in paras]
+    used: Sequence[Span],
+    anchor: Span | None,
+    quotes: Sequence[Quote],
+) -> list[list[Span]]:
+    """The excerpts to try, best first: from the preferred place (see the module
+    docstring) longest first, then its later parts, then the same from each later and each
+    earlier paragraph, then none.
+    None of them holds a sentence of ``used`` or of the ``anchor``."""
+    candidates = [
+        (p, [span for span in p.sentences if span not in used])
+        for p in paras
+        # not a label such as "SOURCE: News agencies" or "You may also like..."
+        if count_words(text[p.start : p.end]) >= LEAD_MIN_WORDS
+    ]
     candidates = [(p, spans) for p, spans in candidates if spans]
     if not candidates:
-        return [], 0
-    at = anchor[0] if anchor else -1
-    holding = [c for c in candidates if c[1][0][0] <= at < c[0].end]
-    if holding:
-        best = holding[0]
+        return [[]]
+
+    def extend(at: int, run: list[Span]) -> list[Span]:
+        following = at + 1
+        while (
+            following < len(candidates)
+            and candidates[following][0].index == candidates[following - 1][0].index + 1
+            and sum(count_words(text[s:e]) for s, e in run) < EXCERPT_MIN_WORDS
+        ):
+            run = run + candidates[following][1]
+            following += 1
+        return run
+
+    def parts(run: list[Span]) -> list[list[Span]]:
+        """Its contiguous parts: from its first sentence longest first, then its second…"""
+        return [run[i:j] for i in range(len(run)) for j in range(len(run), i, -1)]
+
+    options: list[list[Span]] = []
+    preferred = None
+    if anchor is not None:
+        preferred = next(
+            (at for at, (p, _) in enumerate(candidates) if p.start <= anchor[0] < p.end), None
+        )
+    if preferred is not None and anchor is not None:
+        spans = candidates[preferred][1]
+        after = extend(preferred, [(s, e) for s, e in spans if s >= anchor[1]])
+        before = [(s, e) for s, e in spans if e <= anchor[0]]
+        options += parts(after) or [before[len(before) - n :] for n in range(len(before), 0, -1)]
     else:
+        counts = [sum(p.start <= q.start < p.end for q in quotes) for p, _ in candidates]
+        preferred = counts.index(max(counts))
+        options += parts(extend(preferred, candidates[preferred][1]))
+    order = [*range(preferred + 1, len(candidates)), *range(preferred - 1, -1, -1)]
+    for at in order:
+        options += parts(extend(at, candidates[at][1]))
+    if anchor is not None:
+        options = [o for o in options if not any(s < anchor[1] and anchor[0] < e for s, e in o)]
+    unique = list({tuple(o): o for o in options}.values())
+    return [*unique, []]
 
-        def holds(candidate: tuple[_Para, list[tuple[int, int]]]) -> tuple[int, int]:
-            para = candidate[0]
-            return sum(1 for s, _ in selected if para.start <= s < para.end), -para.start
 
-        best = max(candidates, key=holds)
-    spans = list(best[1])
-    following = [c for c in candidates if c[0].index == best[0].index + 1]
-    if following and sum(count_words(text[s:e]) for s, e in spans) < EXCERPT_MIN_WORDS:
-        spans += following[0][1]
-    anchor_sentence = next((i for i, (s, e) in enumerate(spans) if s <= at < e), 0)
-    return spans, anchor_sentence
+def _excerpt_text(text: str, spans: Sequence[Span]) -> str:
+    """Sentences joined by a space within a paragraph and by a blank line between."""
+    paragraphs: list[list[str]] = []
+    previous_end = None
+    for s, e in spans:
+        if previous_end is None or re.search(r"\n[ \t]*\n", text[previous_end:s]):
+            paragraphs.append([])
+        paragraphs[-1].append(text[s:e])
+        previous_end = e
+    return "\n\n".join(join_sentences(p) for p in paragraphs)
+
+
+def _sentence_of(spans: Sequence[Span], position: int) -> Span | None:
+    return next(((s, e) for s, e in spans if s <= position < e), None)
+
+
+# --- the draft ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Plan:
+    """The parts of a draft being filled within the budget."""
+
+    summary: list[str]
+    attribution: str = ""
+    excerpt: str = ""
+    quotes: list[Quote] = dataclasses.field(default_factory=list)
+
+    def texts(self) -> list[str]:
+        return [join_sentences(self.summary), self.attribution, self.excerpt]
+
+
+class _Builder:
+    """The decisions of ``build_draft`` for one article (see the module docstring)."""
+
+    def __init__(self, article: Article, quotes: Sequence[Quote], headline: str, entry: Entry,
+                 source: Source, settings: CurateSettings) -> None:  # fmt: skip
+        self.text = text = article.text
+        self.settings = settings
+        self.names = [n for n in (source.outlet, source.name, article.site_name) if n]
+        self.paras = _paragraphs(article)
+        self.sentences, self.summary_spans = _summary(text, self.paras, entry)
+        self.copying = Copying(text)
+        self.budget = budget_words(count_words(text), settings)
+        marked = MarkedText(text, article.blocks)
+        lead = self.summary_spans[:1]
+        located = _located(quotes, text)
+        self.usable = [q for q in located if not _overlaps(q, lead)]
+        self.listable = [q for q in self.usable if marked.is_marked_span(q.start, q.end)]
+        lede = next(
+            (text[p.start : p.end] for p in self.paras if lead and p.start <= lead[0][0] < p.end),
+            "",
+        )
+        self.voices = Voices(located, headline=headline, lede=lede)
+
+    def cost(self, plan: _Plan, more: Sequence[Quote] = ()) -> int:
+        return self.copying.count_parts(plan.texts(), [q.text for q in [*plan.quotes, *more]])
+
+    def fits(self, plan: _Plan, more: Sequence[Quote] = ()) -> bool:
+        return self.cost(plan, more) <= self.budget
+
+    def _spare(self, quote: Quote) -> bool:
+        """Whether ``min_quotes`` attributed quotes are left for the list without it."""
+        others = [q for q in self.listable if is_known(q) and q is not quote]
+        others = [q for q in others if not near_duplicate(q.text, quote.text)]
+        return len(rank_quotes(others, self.voices)) >= self.settings.min_quotes
+
+    def attributions(self) -> list[tuple[Quote, str]]:
+        """Candidates for the attribution line, best first, with their lines."""
+        found = []
+        for quote in self.usable:
+            quoted = quote in self.listable
+            paraphrase = quote.kind is QuoteKind.INDIRECT and not (
+                quote.cue or ""
+            ).casefold().startswith("according")
+            if (
+                not is_known(quote)
+                or not (quoted or paraphrase)
+                or (quoted and not self._spare(quote))
+            ):
+                continue
+            line = render(quote, self.text)
+            if line is None:
+                continue
+            key = (
+                is_boilerplate(quote.text),
+                self.voices.level(quote),
+                told_source(quote, self.names),
+                count_words(line) > ATTRIBUTION_MAX_WORDS,
+                not quoted,
+                _KIND_ORDER.get(quote.kind, 3),
+                -newsworthiness(quote),
+                quote.start,
+            )
+            found.append((key, quote, line))
+        return [(quote, line) for _, quote, line in sorted(found, key=lambda f: f[0])]
+
+    def fill(self, plan: _Plan, ranked: Sequence[Quote], limit: int) -> None:
+        """Add quotes in rank order while fewer than ``limit``, each only if it fits."""
+        for quote in ranked:
+            if len(plan.quotes) >= limit:
+                break
+            if quote not in plan.quotes and self.fits(plan, [quote]):
+                plan.quotes.append(quote)
+        plan.quotes.sort(key=ranked.index)
+
+    def _anchor(self, quote: Quote) -> Span:
+        """From the start of the sentence a quote starts in to the end of the one it ends in."""
+        spans = [s for p in self.paras for s in p.sentences]
+        first = _sentence_of(spans, quote.start) or (quote.start, quote.end)
+        last = _sentence_of(spans, max(quote.end - 1, quote.start)) or first
+        return first[0], max(first[1], last[1])
+
+    def build(self) -> tuple[_Plan, Quote | None]:
+        # The first sentence, or more while they are too short to say anything ("COLUMBIA,
+        # S.C.", a headline split at a quoted full stop).
+        first = next(
+            (
+                k
+                for k in range(1, len(self.sentences) + 1)
+                if count_words(" ".join(self.sentences[:k])) >= SUMMARY_MIN_WORDS
+            ),
+            len(self.sentences),
+        )
+        plan = _Plan(summary=self.sentences[: max(first, 1)])
+        chosen: Quote | None = None
+        for quote, line in self.attributions():
+            if self.fits(dataclasses.replace(plan, attribution=line)):
+                chosen, plan.attribution = quote, line
+                break
+        anchor = self._anchor(chosen) if chosen else None
+        options = _excerpt_options(self.text, self.paras, self.summary_spans, anchor, self.listable)
+        shown = [chosen] if chosen else []
+        minimum = self.settings.min_quotes
+        ranked = rank_quotes([q for q in self.listable if q is not chosen], self.voices, shown)
+        # min_quotes counts the list: the longest excerpt that leaves room for them and
+        # shows none of them (a quote is never shown twice)
+        need = min(minimum, sum(is_known(q) for q in ranked))
+        chosen_plan: tuple[_Plan, list[Span], list[Quote]] | None = None
+        for spans in options[:-1]:
+            trial = dataclasses.replace(plan, excerpt=_excerpt_text(self.text, spans), quotes=[])
+            if not self.fits(trial):
+                continue
+            inside = [q for q in ranked if _overlaps(q, spans)]
+            order = rank_quotes(
+                [q for q in ranked if q not in inside], self.voices, [*shown, *inside]
+            )
+            self.fill(trial, order, minimum)
+            if sum(is_known(q) for q in trial.quotes) >= need:
+                chosen_plan = (trial, spans, order)
+                break
+        if chosen_plan is None:
+            plan = dataclasses.replace(plan, quotes=[])
+            self.fill(plan, ranked, minimum)
+            chosen_plan = (plan, [], ranked)
+        plan, excerpt_spans, ranked = chosen_plan
+        self.fill(plan, ranked, self.settings.max_quotes)
+        # More of the lead, while it fits and shows nothing the draft already shows.
+        taken = [(q.start, q.end) for q in [*shown, *plan.quotes]] + list(excerpt_spans)
+        for k in range(len(plan.summary) + 1, len(self.sentences) + 1):
+            span = self.summary_spans[k - 1] if self.summary_spans else None
+            if span and any(s < span[1] and span[0] < e for s, e in taken):
+                break
+            longer = dataclasses.replace(plan, summary=self.sentences[:k])
+            if not self.fits(longer):
+                break
+            plan = longer
+        return plan, chosen
 
 
 def build_draft(
@@ -317,82 +432,30 @@ def build_draft(
     settings: CurateSettings,
 ) -> DraftContent:
     """A draft post for one article (see the module docstring)."""
-    text = article.text
     names = [n for n in (source.outlet, source.name, article.site_name) if n]
     headline = clean_headline(article.title or "", names) or clean_headline(
         entry.title or "", names
     )
-    paras = _paragraphs(article)
-    summary, used = _summary(text, paras, entry)
+    builder = _Builder(article, quotes, headline, entry, source, settings)
+    plan, _ = builder.build()
+    summary = join_sentences(plan.summary)
     headline = headline or (split_sentences(summary)[:1] or [_UNTITLED])[0]
-    summary = summary or headline
-
-    # Quotes, best first: only those really in the article.
-    spans: dict[Quote, tuple[int, int]] = {}
-    for quote in quotes:
-        span = _quote_span(quote, text)
-        if span and quote.text.strip() and is_verbatim(quote.text, text):
-            if span != (quote.start, quote.end):  # offsets of another version of the text
-                quote = dataclasses.replace(quote, start=span[0], end=span[1])
-            spans[quote] = span
-    ranked = rank_quotes(list(spans))
-    selected = ranked[: settings.max_quotes]
-    speakers = sorted(
-        (q for q in sorted(spans, key=_rank_key) if _known(q)),
-        key=lambda q: _told_source(q, source, names),
+    return DraftContent(
+        headline=headline,
+        summary=summary or headline,
+        attribution=plan.attribution,
+        excerpt=plan.excerpt,
+        quotes=tuple(
+            DraftQuote(
+                text=q.text,
+                speaker=q.speaker if is_known(q) else None,
+                cue=q.cue,
+                outlet=q.outlet,
+            )
+            for q in plan.quotes
+        ),
+        source_url=article.canonical_url or article.url or entry.link or "",
+        outlet=source.outlet,
+        published_at=article.published_at or entry.published_at,
+        tags=source.tags,
     )
-    attribution_quote = speakers[0] if speakers else None
-    anchor = attribution_quote or (selected[0] if selected else None)
-    excerpt_spans, anchor_sentence = _excerpt_spans(
-        text, paras, used, spans[anchor] if anchor else None, [spans[q] for q in selected]
-    )
-
-    def content() -> DraftContent:
-        return DraftContent(
-            headline=headline,
-            summary=summary,
-            attribution=attribution_line(attribution_quote, source, text, names)
-            if attribution_quote
-            else "",
-            excerpt=_excerpt_text(text, excerpt_spans),
-            quotes=tuple(
-                DraftQuote(text=q.text, speaker=q.speaker, cue=q.cue, outlet=q.outlet)
-                for q in selected
-            ),
-            source_url=article.canonical_url or article.url or entry.link or "",
-            outlet=source.outlet,
-            published_at=article.published_at or entry.published_at,
-            tags=source.tags,
-        )
-
-    # The budget: a shorter excerpt, fewer quotes, no excerpt, no quotes, a short attribution.
-    budget = budget_words(count_words(text), settings)
-    while words_quoted(content(), text) > budget and len(excerpt_spans) > 1:
-        if anchor_sentence < len(excerpt_spans) - 1:
-            excerpt_spans.pop()
-        else:
-            excerpt_spans.pop(0)
-            anchor_sentence -= 1
-    while words_quoted(content(), text) > budget and len(selected) > settings.min_quotes:
-        selected.pop()
-    if words_quoted(content(), text) > budget:
-        excerpt_spans = []
-    while words_quoted(content(), text) > budget and selected:
-        selected.pop()
-    for fallback in [*speakers, None]:
-        if words_quoted(content(), text) <= budget:
-            break
-        attribution_quote = fallback
-    return content()
-
-
-def _excerpt_text(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """Sentences joined by a space within a paragraph and by a blank line between."""
-    paragraphs: list[list[str]] = []
-    previous_end = None
-    for s, e in spans:
-        if previous_end is None or re.search(r"\n[ \t]*\n", text[previous_end:s]):
-            paragraphs.append([])
-        paragraphs[-1].append(text[s:e])
-        previous_end = e
-    return "\n\n".join(join_sentences(p) for p in paragraphs)

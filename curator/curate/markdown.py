@@ -43,8 +43,9 @@ based on), ``headline``, ``source_url``, ``outlet``, ``published``
 (ISO 8601; no time zone means UTC), ``tags`` (strings), ``also_reported_by``
 (mappings of ``outlet`` and ``url``), ``quotes`` (mappings of ``text`` and optional
 ``speaker``, ``cue``, ``outlet``). ``version`` and ``headline`` are required; other
-keys default to empty. Unknown keys are errors. When the draft is flagged, a YAML
-comment at the top of the front matter says why.
+keys default to empty. Unknown keys are errors. When the draft is flagged, YAML
+comments at the top of the front matter name the flags and, one line each, why
+(``Draft.checks``: the reason, where, and the words concerned).
 
 The body has exactly three sections, each starting with its heading line, in this
 order: ``## Summary`` (required, not empty), ``## Attribution`` (may be empty) and
@@ -137,6 +138,10 @@ def render_markdown(draft: Draft) -> str:
     comment = ""
     if draft.flags:
         comment = f"# flags: {', '.join(str(f) for f in draft.flags)}\n"
+    for check in draft.checks:  # one comment line each: why, where, which words
+        where = f" ({check.where})" if check.where else ""
+        words = f": “{check.text}”" if check.text else ""
+        comment += " ".join(f"#   {check.flag}{where}: {check.reason}{words}".split()) + "\n"
     parts = [
         f"{_FENCE}\n{comment}{yaml_text}{_FENCE}\n",
         f"## {SECTIONS[0]}\n\n{_escape(content.summary)}\n",

@@ -43,7 +43,7 @@ from curator.model import DraftState
 MACHINE: Final = "curator"
 """The ``by`` of changes the pipeline makes (source_changed)."""
 
-BLOCKING_FLAGS: Final = frozenset({DraftFlag.VERBATIM, DraftFlag.BUDGET})
+BLOCKING_FLAGS: Final = frozenset({DraftFlag.VERBATIM, DraftFlag.MISQUOTE, DraftFlag.BUDGET})
 """Flags that block approval unless it is forced with a note."""
 
 _CONTENT_FIELDS: Final = tuple(f.name for f in fields(DraftContent))
@@ -71,7 +71,7 @@ def approve(
 ) -> tuple[Draft, DraftEvent]:
     """new → approved.
 
-    A draft flagged VERBATIM or BUDGET is refused (ApprovalBlockedError) unless
+    A draft flagged VERBATIM, MISQUOTE or BUDGET is refused (ApprovalBlockedError) unless
     ``force`` is given with a non-empty ``note`` saying why.
     """
     _check(draft, (DraftState.NEW,), "approved", expected_version, target=DraftState.APPROVED)

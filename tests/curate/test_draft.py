@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
 
 import pytest
 
 from curator.config import CurateSettings
+from curator.curate.budget import words_copied
 from curator.curate.checks import budget_words
 from curator.curate.checks import check_draft
-from curator.curate.checks import words_quoted
-from curator.curate.draft import attribution_line
-from curator.curate.draft import build_draft
-from curator.curate.draft import rank_quotes
 from curator.curate.markdown import parse_markdown
 from curator.curate.markdown import render_markdown
 from curator.curate.text import count_words
 from curator.model import Article
-from curator.model import Block
 from curator.model import BlockKind
 from curator.model import Draft
 from curator.model import DraftContent
 from curator.model import DraftFlag
 from curator.model import DraftQuote
 from curator.model import DraftState
-from curator.model import Entry
 from curator.model import Quote
 from curator.model import QuoteKind
-from curator.model import Source
 from curator.model import SpeakerKind
+from tests.curate.drafting import NOW
+from tests.curate.drafting import SETTINGS
+from tests.curate.drafting import SOURCE
+from tests.curate.drafting import build
+from tests.curate.drafting import make_article
+from tests.curate.drafting import make_entry
+from tests.curate.drafting import quote
 
 ROLE = SpeakerKind.ROLE
 PERSON = SpeakerKind.PERSON
@@ -41,16 +41,6 @@ DIRECT = QuoteKind.DIRECT
 PARTIAL = QuoteKind.PARTIAL
 BLOCKQUOTE = QuoteKind.BLOCKQUOTE
 INDIRECT = QuoteKind.INDIRECT
-
-NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
-SETTINGS = CurateSettings()
-SOURCE = Source(
-    id="harbour-ledger",
-    url="https://ledger.example/feed.xml",
-    name="The Harbour Ledger",
-    outlet="The Ledger",
-    tags=("labour", "ports"),
-)
 
 # An invented story, parallel to the seed's source: a lead, a paragraph the post
 # attributes and quotes, an agency's partial and direct quotes, an official's words.
@@ -101,72 +91,6 @@ STORY = (
     "Union organisers plan to deliver a petition signed by more than 3,000 dock workers to the "
     "agency’s offices on Friday. The Ledger will update this story when the agency responds.",
 )
-
-
-def make_article(
-    paragraphs: Sequence[str | tuple[BlockKind, str]],
-    *,
-    title: str | None = "A Headline About Harbours",
-    **fields: object,
-) -> Article:
-    """An Article whose text is the blocks joined by blank lines."""
-    blocks: list[Block] = []
-    parts: list[str] = []
-    position = 0
-    for paragraph in paragraphs:
-        kind, body = paragraph if isinstance(paragraph, tuple) else (BlockKind.PARAGRAPH, paragraph)
-        blocks.append(Block(kind=kind, start=position, end=position + len(body)))
-        parts.append(body)
-        position += len(body) + 2
-    return Article(text="\n\n".join(parts), blocks=tuple(blocks), title=title, **fields)  # type: ignore[arg-type]
-
-
-def make_entry(**fields: object) -> Entry:
-    values: dict[str, object] = {
-        "id": 1,
-        "source_id": SOURCE.id,
-        "key": "k1",
-        "guid": None,
-        "link": "https://ledger.example/entry",
-        "title": "Entry Title Of The Story",
-        "author": None,
-        "summary": None,
-        "content": None,
-        "published_at": datetime(2024, 4, 30, tzinfo=UTC),
-        "updated_at": None,
-        "content_hash": "h",
-        "first_seen_at": NOW,
-        "last_seen_at": NOW,
-    }
-    values.update(fields)
-    return Entry(**values)  # type: ignore[arg-type]
-
-
-def quote(
-    article: Article | str,
-    text: str,
-    speaker: str | None = "Lena Vale",
-    speaker_kind: SpeakerKind = PERSON,
-    cue: str | None = "said",
-    kind: QuoteKind = PARTIAL,
-    confidence: float = 0.9,
-    outlet: str | None = None,
-) -> Quote:
-    """A Quote as the quote engine returns it, offsets found in the article body."""
-    body = article if isinstance(article, str) else article.text
-    assert body.count(text) == 1, text
-    start = body.index(text)
-    return Quote(
-        text=text,
-        speaker=speaker,
-        speaker_kind=speaker_kind,
-        cue=cue,
-        kind=kind,
-        start=start,
-        end=start + len(text),
-        confidence=confidence,
-        outlet=outlet,
-    )
 
 
 STORY_ARTICLE = make_article(
@@ -225,22 +149,22 @@ STORY_SUMMARY = (
     "operator Silas J. Marrow. Dozens more are now seeking transfers to other ports. But they "
     "won’t find them in the U.S. port system, according to the union representing them."
 )
-STORY_ATTRIBUTION = f"{A_UNION} told The Ledger that “talks have been difficult”"
+# The headline names the agency: its spokesperson is the principal voice, told The Ledger.
+STORY_ATTRIBUTION = f"{AGENCY} told The Ledger that the agency “continues to be concerned”."
+# What follows the attribution's sentence (the agency's no-comment is shown there, so it
+# leaves the quote list).
+STORY_EXCERPT = (
+    "The spokesperson neither confirmed nor denied whether permits would be issued for any of "
+    "the workers, saying, “As records are confidential under port rules, we are unable to "
+    "discuss individual cases.”"
+)
 STORY_QUOTES_RANKED = (
-    DraftQuote(
-        text="As records are confidential under port rules, we are unable to discuss individual "
-        "cases.",
-        speaker=AGENCY,
-        cue="saying",
-    ),
+    # one per speaker first: Dr. Okafor is the most quoted, then the others by quality
     DraftQuote(
         text="When a yard becomes dangerous, the first thing workers lose is the ability to "
         "leave it",
         speaker=OKAFOR,
         cue="said",
-    ),
-    DraftQuote(
-        text="Permits are supposed to be a safety valve, not a trap.", speaker=OKAFOR, cue="said"
     ),
     DraftQuote(
         text="we were told that the agency is not going to issue permits for anyone from Northgate",
@@ -249,24 +173,14 @@ STORY_QUOTES_RANKED = (
         outlet="The Ledger",
     ),
     DraftQuote(text="cooperate fully with any inquiry", speaker="Tomas Bell", cue="said"),
+    DraftQuote(text="cannot be ignored", speaker="Commissioner Jane Roe", cue="said"),
+    # then second quotes (the agency has two already: the attribution line and the excerpt)
+    DraftQuote(
+        text="Permits are supposed to be a safety valve, not a trap.", speaker=OKAFOR, cue="said"
+    ),
 )
-
-
-def build(
-    article: Article,
-    quotes: Sequence[Quote] = (),
-    *,
-    entry: Entry | None = None,
-    source: Source = SOURCE,
-    settings: CurateSettings = SETTINGS,
-) -> DraftContent:
-    return build_draft(
-        article=article,
-        quotes=quotes,
-        entry=entry or make_entry(),
-        source=source,
-        settings=settings,
-    )
+# Two of the lead's sentences: the third does not fit once the quotes are in.
+STORY_SUMMARY_FITTING = STORY_SUMMARY[: STORY_SUMMARY.index("ports.") + 6]
 
 
 # --- the seed's shape -----------------------------------------------------------
@@ -276,11 +190,9 @@ def test_seed_shaped_draft() -> None:
     draft = build(STORY_ARTICLE, STORY_QUOTES)
     assert draft == DraftContent(
         headline=STORY_HEADLINE,
-        summary=STORY_SUMMARY,
+        summary=STORY_SUMMARY_FITTING,
         attribution=STORY_ATTRIBUTION,
-        # the paragraph with the attribution, shortened to its first sentence by the budget
-        excerpt="A Harbour Workers Union spokesperson told The Ledger that “talks have been "
-        "difficult” with managers of terminals that could take on workers from the yard.",
+        excerpt=STORY_EXCERPT,
         quotes=STORY_QUOTES_RANKED,
         source_url="https://ledger.example/2024/05/northgate-permits",
         outlet="The Ledger",
@@ -289,18 +201,30 @@ def test_seed_shaped_draft() -> None:
     )
     article_words = count_words(STORY_ARTICLE.text)
     assert article_words == 623
-    assert budget_words(article_words, SETTINGS) == 93
-    assert words_quoted(draft) == 25 + 4 + (14 + 16 + 11 + 16 + 5)
-    assert check_draft(draft, STORY_ARTICLE.text, SETTINGS) == ()
+    assert budget_words(article_words, SETTINGS) == 155
+    # every word is the article's: summary 42, the attribution line 17, excerpt 31, quotes
+    assert words_copied(draft, STORY_ARTICLE.text) == 42 + 17 + 31 + (16 + 16 + 5 + 3 + 11)
+    assert check_draft(draft, STORY_ARTICLE, SETTINGS, quotes=STORY_QUOTES) == ()
 
 
-def test_seed_shaped_draft_with_a_larger_budget_keeps_the_whole_paragraph() -> None:
-    settings = CurateSettings(excerpt_fraction=0.25)
+def test_seed_shaped_draft_on_a_smaller_budget() -> None:
+    # 15 % (the old default): the summary's first sentence, the attribution and the
+    # excerpt, and the quotes that still fit — shorter ones instead of the best
+    settings = CurateSettings(excerpt_fraction=0.15)
     draft = build(STORY_ARTICLE, STORY_QUOTES, settings=settings)
-    assert draft.excerpt == STORY[2]
-    assert draft.attribution == STORY_ATTRIBUTION
-    assert draft.quotes == STORY_QUOTES_RANKED
-    assert check_draft(draft, STORY_ARTICLE.text, settings) == ()
+    assert draft.summary == STORY_SUMMARY[: STORY_SUMMARY.index("Marrow.") + 7]
+    assert (draft.attribution, draft.excerpt) == (STORY_ATTRIBUTION, STORY_EXCERPT)
+    assert [q.text for q in draft.quotes] == [
+        "cooperate fully with any inquiry",
+        "cannot be ignored",
+        "talks have been difficult",
+    ]
+    assert check_draft(draft, STORY_ARTICLE, settings, quotes=STORY_QUOTES) == ()
+    # 10 %: no room for the excerpt once the quotes are in: flagged thin
+    settings = CurateSettings(excerpt_fraction=0.1)
+    draft = build(STORY_ARTICLE, STORY_QUOTES, settings=settings)
+    assert (draft.attribution, draft.excerpt) == (STORY_ATTRIBUTION, "")
+    assert check_draft(draft, STORY_ARTICLE, settings, quotes=STORY_QUOTES) == (DraftFlag.THIN,)
 
 
 def test_seed_shaped_draft_from_the_quote_engine() -> None:
@@ -309,8 +233,7 @@ def test_seed_shaped_draft_from_the_quote_engine() -> None:
     quotes = find_quotes(STORY_ARTICLE.text, STORY_ARTICLE.blocks)
     draft = build(STORY_ARTICLE, quotes)
     assert draft.attribution == STORY_ATTRIBUTION
-    assert draft.quotes[0] == STORY_QUOTES_RANKED[0]
-    assert check_draft(draft, STORY_ARTICLE.text, SETTINGS) == ()
+    assert check_draft(draft, STORY_ARTICLE, SETTINGS, quotes=quotes) == ()
 
 
 def test_seed_shaped_draft_as_markdown() -> None:
@@ -344,16 +267,8 @@ tags:
 - ports
 also_reported_by: []
 quotes:
-- speaker: A spokesperson for the Port Licensing Agency
-  text: As records are confidential under port rules, we are unable to discuss individual cases.
-  cue: saying
-  outlet: null
 - speaker: Dr. Ines Okafor
   text: When a yard becomes dangerous, the first thing workers lose is the ability to leave it
-  cue: said
-  outlet: null
-- speaker: Dr. Ines Okafor
-  text: Permits are supposed to be a safety valve, not a trap.
   cue: said
   outlet: null
 - speaker: A Harbour Workers Union spokesperson
@@ -364,23 +279,32 @@ quotes:
   text: cooperate fully with any inquiry
   cue: said
   outlet: null
+- speaker: Commissioner Jane Roe
+  text: cannot be ignored
+  cue: said
+  outlet: null
+- speaker: Dr. Ines Okafor
+  text: Permits are supposed to be a safety valve, not a trap.
+  cue: said
+  outlet: null
 ---
 
 ## Summary
 
 Reports of dock workers being threatened and locked out at the Northgate terminal have been \
 surfacing for months, with detailed accounts from workers who fled the yard run by operator Silas \
-J. Marrow. Dozens more are now seeking transfers to other ports. But they won’t find them in the \
-U.S. port system, according to the union representing them.
+J. Marrow. Dozens more are now seeking transfers to other ports.
 
 ## Attribution
 
-A Harbour Workers Union spokesperson told The Ledger that “talks have been difficult”
+A spokesperson for the Port Licensing Agency told The Ledger that the agency “continues to be \
+concerned”.
 
 ## Excerpt
 
-> A Harbour Workers Union spokesperson told The Ledger that “talks have been difficult” with \
-managers of terminals that could take on workers from the yard.
+> The spokesperson neither confirmed nor denied whether permits would be issued for any of the \
+workers, saying, “As records are confidential under port rules, we are unable to discuss \
+individual cases.”
 """
 
 
@@ -389,6 +313,7 @@ managers of terminals that could take on workers from the yard.
 
 LEAD = "The ferry board met on Monday to discuss the winter timetable. It agreed on a plan."
 ROOMY = CurateSettings(excerpt_fraction=1.0)  # no budget worries
+ATTRIBUTE = CurateSettings(excerpt_fraction=1.0, min_quotes=0)  # the line may take any quote
 
 
 @pytest.mark.parametrize(
@@ -429,7 +354,7 @@ def test_headline_falls_back_to_the_first_sentence() -> None:
 
 def test_summary_takes_at_most_three_sentences() -> None:
     article = make_article(["One is here. Two is here. Three is here. Four is here."])
-    assert build(article).summary == "One is here. Two is here. Three is here."
+    assert build(article, settings=ROOMY).summary == "One is here. Two is here. Three is here."
 
 
 def test_summary_stops_before_sixty_words_and_never_cuts_a_sentence() -> None:
@@ -437,10 +362,27 @@ def test_summary_stops_before_sixty_words_and_never_cuts_a_sentence() -> None:
     s2 = " ".join(["More"] * 30) + "."
     s3 = " ".join(["Last"] * 6) + "."
     article = make_article([f"{s1} {s2} {s3}"])
-    assert build(article).summary == f"{s1} {s2}"  # 55 words; with s3 it would be 61
+    assert build(article, settings=ROOMY).summary == f"{s1} {s2}"  # 55 words; s3 would make 61
     long = " ".join(["Long"] * 70) + "."
     article = make_article([f"{long} {s3}"])
-    assert build(article).summary == long  # one sentence, kept whole
+    assert build(article, settings=ROOMY).summary == long  # one sentence, kept whole
+
+
+def test_summary_grows_only_while_the_budget_allows() -> None:
+    article = make_article(["The board met on Monday in Port Alder. It agreed a new timetable."])
+    assert count_words(article.text) == 13
+    assert build(article, settings=CurateSettings(excerpt_fraction=0.5)).summary == (
+        "The board met on Monday in Port Alder."  # 8 words: the first sentence only
+    )
+    # the first sentence is always there, even over the budget (the budget flag says so)
+    assert build(article, settings=CurateSettings(excerpt_fraction=0.1)).summary == (
+        "The board met on Monday in Port Alder."
+    )
+    # a first sentence too short to say anything takes the next with it
+    article = make_article(["COLUMBIA, S.C. (AP) — The board met on Monday. It agreed."])
+    assert build(article, settings=CurateSettings(excerpt_fraction=0.1)).summary == (
+        "COLUMBIA, S.C. (AP) — The board met on Monday."
+    )
 
 
 def test_summary_uses_the_next_paragraph_after_a_one_sentence_lead() -> None:
@@ -451,12 +393,12 @@ def test_summary_uses_the_next_paragraph_after_a_one_sentence_lead() -> None:
             "Nothing from here.",
         ]
     )
-    assert build(article).summary == (
+    assert build(article, settings=ROOMY).summary == (
         "The ferry board met on Monday in Port Alder. It agreed a new timetable. "
         "Fares stay the same."
     )
     two = make_article(["The board met. It agreed a new timetable.", "Fares stay the same."])
-    assert build(two).summary == "The board met. It agreed a new timetable."
+    assert build(two, settings=ROOMY).summary == "The board met. It agreed a new timetable."
 
 
 def test_summary_skips_short_and_non_paragraph_blocks() -> None:
@@ -469,12 +411,14 @@ def test_summary_skips_short_and_non_paragraph_blocks() -> None:
             "The Dr. said the U.S. ferry rules apply. The board agreed.",
         ]
     )
-    assert build(article).summary == "The Dr. said the U.S. ferry rules apply. The board agreed."
+    assert build(article, settings=ROOMY).summary == (
+        "The Dr. said the U.S. ferry rules apply. The board agreed."
+    )
 
 
 def test_summary_without_blocks_splits_the_text_on_blank_lines() -> None:
     article = Article(text="Just the first.\n\nAnd the second.\n\nNot the third.", title="T")
-    assert build(article).summary == "Just the first. And the second."
+    assert build(article, settings=ROOMY).summary == "Just the first. And the second."
 
 
 def test_summary_falls_back_to_the_entry_summary() -> None:
@@ -488,79 +432,41 @@ def test_summary_falls_back_to_the_entry_summary() -> None:
 # --- attribution --------------------------------------------------------------
 
 
-def test_attribution_told_the_outlet() -> None:
-    text = "Lena Vale told The Ledger that “the gates are ready” for winter."
-    q = quote(text, "the gates are ready", cue="told", outlet="The Ledger")
-    assert (
-        attribution_line(q, SOURCE, text) == "Lena Vale told The Ledger that “the gates are ready”"
-    )
-
-
-def test_attribution_keeps_the_words_between_that_and_the_quote() -> None:
-    text = "An agency spokesperson told The Ledger that the agency “continues to be concerned.”"
-    q = quote(text, "continues to be concerned.", "an agency spokesperson", ROLE, "told",
-              outlet="The Ledger")  # fmt: skip
-    assert attribution_line(q, SOURCE, text) == (
-        "An agency spokesperson told The Ledger that the agency “continues to be concerned.”"
-    )
-    text = "Commissioner Jane Roe said in mid-April that the reports “cannot be ignored” today."
-    q = quote(text, "cannot be ignored", "Commissioner Jane Roe")
-    assert attribution_line(q, SOURCE, text) == (
-        "Commissioner Jane Roe said that the reports “cannot be ignored”"
-    )
-    # more than five words between "that" and the mark: no bridge
-    text = "She called accounts that at least 60 workers had been threatened “credible.”"
-    q = quote(text, "credible.", "She")
-    assert attribution_line(q, SOURCE, text) == "She said that “credible.”"
-    # no bridge across a sentence end
-    text = "Roe said that it was over. Later “nothing” changed."
-    q = quote(text, "nothing", "Roe")
-    assert attribution_line(q, SOURCE, text) == "Roe said that “nothing”"
-    # the quoted words are put on one line
-    text = "Roe said: “One.\n\nTwo.”"
-    q = quote(text, "One.\n\nTwo.", "Roe", kind=DIRECT)
-    assert attribution_line(q, SOURCE, text) == "Roe said “One. Two.”"
-
-
-def test_attribution_outlet_forms() -> None:
-    text = "Vale told BuzzFeed that “it is over” and told reporters that “it is done” today."
-    buzzfeed = Source(id="bf", url="https://bf.example/", name="BuzzFeed News",
-                      outlet="BuzzFeed News")  # fmt: skip
-    short = quote(text, "it is over", "Vale", cue="told", outlet="BuzzFeed")
-    assert attribution_line(short, buzzfeed, text) == "Vale told BuzzFeed News that “it is over”"
-    # "told reporters": no outlet was named, so nobody is credited with it
-    told = quote(text, "it is done", "Vale", cue="told")
-    assert attribution_line(told, buzzfeed, text) == "Vale said that “it is done”"
-    # another outlet is credited as written
-    other = dataclasses.replace(short, outlet="The Courier")
-    assert attribution_line(other, buzzfeed, text) == "Vale told The Courier that “it is over”"
-
-
-def test_attribution_said_forms() -> None:
-    text = "“We are ready,” said a spokesperson. She said the gates were fine."
-    direct = quote(text, "We are ready,", "a spokesperson", ROLE, kind=DIRECT)
-    assert attribution_line(direct, SOURCE, text) == "A spokesperson said “We are ready,”"
-    indirect = quote(text, "the gates were fine", "a spokesperson", ROLE, kind=INDIRECT)
-    assert attribution_line(indirect, SOURCE, text) == (
-        "A spokesperson said that “the gates were fine”"
-    )
-    block = dataclasses.replace(direct, kind=BLOCKQUOTE, speaker="dr. Vale")
-    assert attribution_line(block, SOURCE, text) == "Dr. Vale said “We are ready,”"
-
-
 def test_attribution_prefers_a_quote_told_to_the_outlet() -> None:
     paragraphs = [
         "The ferry board met on Monday to agree the winter timetable for all routes.",
         "“We have done everything we could to keep the fares down this year,” Lena Vale said.",
         "Ade Koroma, the pilots’ leader, told The Ledger that the plan was “a good start.”",
+        "The board will meet again in March, when the spring timetable is due to be agreed.",
     ]
     article = make_article(paragraphs)
     direct = quote(article, paragraphs[1][1:67], kind=DIRECT)
     told = quote(article, "a good start.", "Ade Koroma", cue="told", outlet="The Ledger")
+    draft = build(article, [direct, told], settings=ATTRIBUTE)
+    assert draft.attribution == "Ade Koroma told The Ledger that the plan was “a good start”."
+    assert [q.text for q in draft.quotes] == [direct.text]  # never the attribution's again
+    assert draft.excerpt == paragraphs[3]  # what follows the attribution's sentence
+
+
+def test_attribution_leaves_min_quotes_for_the_list() -> None:
+    paragraphs = [
+        "The ferry board met on Monday to agree the winter timetable for all routes.",
+        "“We have done everything we could to keep the fares down this year,” Lena Vale said.",
+        "Ade Koroma, the pilots’ leader, told The Ledger that the plan was “a good start.” He "
+        "said the crews would be paid for the extra crossings.",
+    ]
+    article = make_article(paragraphs)
+    direct = quote(article, paragraphs[1][1:67], kind=DIRECT)
+    told = quote(article, "a good start.", "Ade Koroma", cue="told", outlet="The Ledger")
+    paraphrase = quote(article, "the crews would be paid for the extra crossings", "Ade Koroma",
+                       kind=INDIRECT)  # fmt: skip
+    # two quotes and min_quotes 2: both go to the list, the line is Koroma's paraphrase
+    draft = build(article, [direct, told, paraphrase], settings=ROOMY)
+    assert [q.text for q in draft.quotes] == [direct.text, told.text]
+    assert draft.attribution == "Ade Koroma said the crews would be paid for the extra crossings."
+    # without a paraphrase there is no attribution line rather than a repeated quote
     draft = build(article, [direct, told], settings=ROOMY)
-    assert draft.attribution == "Ade Koroma told The Ledger that the plan was “a good start.”"
-    assert draft.quotes[0].text == direct.text  # the ranking itself is unchanged
-    assert draft.excerpt == paragraphs[2]
+    assert (draft.attribution, len(draft.quotes)) == ("", 2)
 
 
 def test_attribution_falls_back_to_the_next_quote_with_a_speaker() -> None:
@@ -572,11 +478,14 @@ def test_attribution_falls_back_to_the_next_quote_with_a_speaker() -> None:
     article = make_article(paragraphs)
     nobody = quote(article, "Fares must come down before the winter,", None, UNKNOWN,
                    None, DIRECT)  # fmt: skip
-    unknown = quote(article, "that the gates were", "a banner", UNKNOWN, kind=INDIRECT)
+    unknown = quote(article, "the gates were", "a banner", UNKNOWN, kind=INDIRECT)
     vale = quote(article, "ready for anything.", "Lena Vale")
-    draft = build(article, [nobody, unknown, vale], settings=ROOMY)
-    assert draft.attribution == "Lena Vale said that the gates were “ready for anything.”"
-    assert [q.speaker for q in draft.quotes] == ["Lena Vale", None, "a banner"]
+    draft = build(article, [nobody, unknown, vale], settings=ATTRIBUTE)
+    assert draft.attribution == "Lena Vale said that the gates were “ready for anything”."
+    # an unknown speaker is never named; indirect speech is never a quote
+    assert draft.quotes == (
+        DraftQuote(text="Fares must come down before the winter,", speaker=None, cue=None),
+    )
 
 
 def test_no_quotes_no_attribution_and_the_no_quotes_flag() -> None:
@@ -600,68 +509,11 @@ def test_quotes_that_are_not_in_the_article_are_ignored() -> None:
     draft = build(article, [made_up, moved], settings=ROOMY)
     assert draft.quotes == (DraftQuote(text="a good start", speaker="Lena Vale", cue="said"),)
     # the words after the cue lead into the quote
-    assert draft.attribution == "Lena Vale said that the plan was “a good start”"
+    draft = build(article, [made_up, moved], settings=ATTRIBUTE)
+    assert draft.attribution == "Lena Vale said the plan was “a good start”."
 
 
-# --- ranking ------------------------------------------------------------------
-
-
-RANK_TEXT = (
-    "Alpha said one two three four five six seven eight nine ten. "
-    "Beta said short words here. Gamma said “we will sail on Monday as we always have.” "
-    "Delta: “eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen.” "
-    "Epsilon read a sign: “ships sail at dawn every day of the week.” "
-    "Zeta blocked: quay quay quay quay quay quay quay quay quay. "
-    "Eta said “we will sail on Monday as we always do.” Theta said they “sail on Monday.”"
-)
-
-
-def _rank_quote(text: str, **kwargs: object) -> Quote:
-    return quote(RANK_TEXT, text, **kwargs)  # type: ignore[arg-type]
-
-
-def test_rank_quotes_order() -> None:
-    indirect = _rank_quote("one two three four five six seven eight nine ten", speaker="Alpha",
-                           kind=INDIRECT)  # fmt: skip
-    short_partial = _rank_quote("short words here", speaker="Beta", kind=PARTIAL)
-    direct = _rank_quote("we will sail on Monday as we always have.", speaker="Gamma",
-                         kind=DIRECT, confidence=0.8)  # fmt: skip
-    direct_sure = _rank_quote("eleven twelve thirteen fourteen fifteen sixteen seventeen "
-                              "eighteen.", speaker="Delta", kind=DIRECT, confidence=0.9)  # fmt: skip
-    anonymous = _rank_quote("ships sail at dawn every day of the week.", speaker=None,
-                            speaker_kind=UNKNOWN, kind=DIRECT, confidence=1.0)  # fmt: skip
-    block = _rank_quote("quay quay quay quay quay quay quay quay quay", speaker="Zeta",
-                        kind=BLOCKQUOTE)  # fmt: skip
-    ranked = rank_quotes([anonymous, indirect, block, short_partial, direct, direct_sure])
-    assert ranked == [direct_sure, direct, short_partial, block, indirect, anonymous]
-
-
-def test_rank_quotes_length_sweet_spot() -> None:
-    text = "A said “" + " ".join(["w"] * 3) + "” and B said “" + " ".join(["x"] * 20)
-    text += "” and C said “" + " ".join(["y"] * 60) + "” and D said “" + " ".join(["z"] * 6) + "”"
-    three, twenty, sixty, six = (
-        quote(text, " ".join([c] * n), speaker=c.upper(), kind=DIRECT, confidence=0.8)
-        for c, n in (("w", 3), ("x", 20), ("y", 60), ("z", 6))
-    )
-    # 20 words: 1.0; 6 words: 0.75; 60 words: 0.67; 3 words: 0.375 (× confidence)
-    assert rank_quotes([three, sixty, six, twenty]) == [twenty, six, sixty, three]
-
-
-def test_rank_quotes_text_order_breaks_ties() -> None:
-    text = "A said “ferries sail at six.” B said “crews want more pay.”"
-    first = quote(text, "ferries sail at six.", "A", kind=DIRECT)
-    second = quote(text, "crews want more pay.", "B", kind=DIRECT)
-    assert rank_quotes([second, first]) == [first, second]
-
-
-def test_rank_quotes_removes_near_duplicates() -> None:
-    gamma = _rank_quote("we will sail on Monday as we always have.", speaker="Gamma", kind=DIRECT)
-    eta = _rank_quote("we will sail on Monday as we always do.", speaker="Eta", kind=DIRECT,
-                      confidence=0.5)  # fmt: skip
-    partial = _rank_quote("sail on Monday.", speaker="Theta", kind=PARTIAL)
-    other = _rank_quote("ships sail at dawn every day of the week.", speaker="Epsilon",
-                        kind=DIRECT)  # fmt: skip
-    assert rank_quotes([eta, partial, gamma, other]) == [gamma, other]
+# --- quotes in the draft ----------------------------------------------------------
 
 
 def test_draft_quotes_respect_max_and_min() -> None:
@@ -693,22 +545,31 @@ def test_draft_quotes_at_most_max_quotes() -> None:
         "ferries will run every hour",
     ]
     paragraphs = [LEAD] + [f"Speaker {i} said “{b}.”" for i, b in enumerate(bodies)]
+    paragraphs.insert(3, FILLER)  # what follows the attribution: the excerpt
     article = make_article(paragraphs)
     quotes = [quote(article, f"{b}.", f"Speaker {i}", kind=DIRECT) for i, b in enumerate(bodies)]
     roomy = CurateSettings(excerpt_fraction=1.0, max_quotes=2, min_quotes=1)
     draft = build(article, quotes, settings=roomy)
-    # 8 words, then 7 words (first in the text among the 7-word ones)
-    assert [q.speaker for q in draft.quotes] == ["Speaker 1", "Speaker 2"]
+    # the best (8 words) is the attribution line, then 7 words and 6 words
+    assert draft.attribution == "Speaker 1 said, “fares will not rise this year at all.”"
+    assert draft.excerpt == FILLER
+    assert [q.speaker for q in draft.quotes] == ["Speaker 2", "Speaker 0"]
 
 
 # --- excerpt ------------------------------------------------------------------
+
+
+FILLER = (
+    "The board has met every Monday since the spring, and its members say the new timetable "
+    "was the hardest they have had to agree in the ten years the harbour has been open."
+)
 
 
 def test_excerpt_leaves_out_the_summary_sentences() -> None:
     paragraph = (
         "The ferry board met on Monday in Port Alder to agree the timetable. "
         "It agreed that crossings would start at six. Fares stay the same. "
-        "Lena Vale said the plan was “a good start for the island.”"
+        "Lena Vale said the plan was “a good start for the island.” Crews will be paid more."
     )
     article = make_article([paragraph])
     draft = build(article, [quote(article, "a good start for the island.")],
@@ -717,30 +578,42 @@ def test_excerpt_leaves_out_the_summary_sentences() -> None:
         "The ferry board met on Monday in Port Alder to agree the timetable. "
         "It agreed that crossings would start at six. Fares stay the same."
     )
-    assert draft.excerpt == "Lena Vale said the plan was “a good start for the island.”"
+    # one quote and min_quotes 2: it goes to the list, so the excerpt leaves it out too
+    assert (draft.attribution, [q.text for q in draft.quotes]) == ("", ["a good start for the "
+                                                                        "island."])  # fmt: skip
+    assert draft.excerpt == "Crews will be paid more."
 
 
-def test_excerpt_runs_into_the_next_paragraph_when_short() -> None:
+def test_excerpt_is_what_follows_the_attribution_into_the_next_paragraph_when_short() -> None:
     paragraphs = [
         LEAD,
-        "Lena Vale said the plan was “a good start.”",
+        "Lena Vale said the plan was “a good start.” It was agreed by all.",
         "She added that the crews would be paid for the extra crossings this winter, and that "
         "the timetable would be reviewed in the spring by the whole board.",
         "Nothing else.",
     ]
     article = make_article(paragraphs)
-    draft = build(article, [quote(article, "a good start.")],
-                  settings=ROOMY)  # fmt: skip
-    assert draft.excerpt == f"{paragraphs[1]}\n\n{paragraphs[2]}"
-    assert check_draft(draft, article.text, SETTINGS, article_words=10_000) == ()
+    draft = build(article, [quote(article, "a good start.")], settings=ATTRIBUTE)
+    assert draft.attribution == "Lena Vale said the plan was “a good start”."
+    assert draft.excerpt == f"It was agreed by all.\n\n{paragraphs[2]}"
+    assert check_draft(draft, article.text, SETTINGS, article_words=10_000) == (
+        DraftFlag.NO_QUOTES,
+    )
+
+
+def test_excerpt_before_the_attribution_when_nothing_follows() -> None:
+    paragraphs = [LEAD, f"{FILLER} Lena Vale said the plan was “a good start.”"]
+    article = make_article(paragraphs)
+    draft = build(article, [quote(article, "a good start.")], settings=ATTRIBUTE)
+    assert draft.excerpt == FILLER
 
 
 def test_excerpt_collapses_white_space_inside_a_paragraph() -> None:
-    paragraphs = [LEAD, "Lena Vale said\nthe plan was  “a good start.” It\nwas."]
+    paragraphs = [LEAD, "Lena Vale said\nthe plan was  “a good start.” It\nwas  agreed."]
     article = make_article(paragraphs)
-    draft = build(article, [quote(article, "a good start.")],
-                  settings=ROOMY)  # fmt: skip
-    assert draft.excerpt == "Lena Vale said the plan was “a good start.” It was."
+    draft = build(article, [quote(article, "a good start.")], settings=ATTRIBUTE)
+    assert draft.attribution == "Lena Vale said the plan was “a good start”."
+    assert draft.excerpt == "It was agreed."
 
 
 def test_excerpt_without_speakers_uses_the_paragraph_with_most_quotes() -> None:
@@ -757,22 +630,24 @@ def test_excerpt_without_speakers_uses_the_paragraph_with_most_quotes() -> None:
     draft = build(article, quotes, settings=ROOMY)
     assert draft.attribution == ""
     assert draft.excerpt == paragraphs[2]
+    assert draft.quotes == ()  # the excerpt shows them
 
 
 def test_excerpt_can_be_a_block_quote() -> None:
     paragraphs: list[str | tuple[BlockKind, str]] = [
         LEAD,
         (BlockKind.BLOCKQUOTE, "We will keep the fares low for everyone on the island."),
+        (BlockKind.BLOCKQUOTE, "And we will run the ferries every hour, all through the winter."),
         (BlockKind.LIST_ITEM, "A list item with many words in it, more than the quote has."),
     ]
     article = make_article(paragraphs)
     q = quote(article, "We will keep the fares low for everyone on the island.", "Lena Vale",
               cue=None, kind=BLOCKQUOTE)  # fmt: skip
-    draft = build(article, [q], settings=ROOMY)
-    assert draft.excerpt == "We will keep the fares low for everyone on the island."
+    draft = build(article, [q], settings=ATTRIBUTE)
     assert draft.attribution == (
-        "Lena Vale said “We will keep the fares low for everyone on the island.”"
+        "Lena Vale said, “We will keep the fares low for everyone on the island.”"
     )
+    assert draft.excerpt == "And we will run the ferries every hour, all through the winter."
 
 
 # --- the budget ---------------------------------------------------------------
@@ -797,74 +672,78 @@ BUDGET_SENTENCES = [  # of BUDGET_STORY[1]: 13, 10, 4 and 6 words
     "The board thanked them.",
     "Then it moved on to fares.",
 ]
+BUDGET_LEAD = "The ferry board met on Monday in Port Alder to agree the winter timetable."
+VALE_LINE = "Lena Vale told The Ledger that “the gates are ready”."
+NO_FLAGS: tuple[DraftFlag, ...] = ()
+THIN = (DraftFlag.THIN,)
 
 
 @pytest.mark.parametrize(
-    ("budget", "excerpt_sentences", "speakers", "attribution"),
+    ("budget", "summary", "attribution", "excerpt", "speakers", "flags"),
     [
-        # Words quoted, counting an article word once (Lena Vale's quote and the
-        # attribution's words are inside the excerpt's first sentence): 47.
-        (47, 4, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),
-        (46, 3, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 41
-        (40, 2, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 37
-        (36, 1, ["Tomas Bell", "Ade Koroma", "Lena Vale"], True),  # 27
-        (26, 0, ["Tomas Bell", "Ade Koroma"], True),  # no excerpt: 14 + 4 = 18
-        (17, 0, ["Tomas Bell"], True),  # below min_quotes: 8 + 4 = 12
-        (11, 0, [], True),  # the attribution alone: 4
-        (3, 0, [], False),  # nothing fits
+        # In order of priority: the lead's first sentence (14 words), the attribution line
+        # (9: all the article's words), min_quotes quotes (8 + 6), the longest excerpt
+        # after the attribution's sentence that fits (the next paragraph would show the
+        # quotes again), more quotes, more of the lead.
+        (60, 1, VALE_LINE, [1, 2, 3], ["Tomas Bell", "Ade Koroma"], NO_FLAGS),
+        (57, 2, VALE_LINE, [1, 2], ["Tomas Bell", "Ade Koroma"], NO_FLAGS),
+        (50, 1, VALE_LINE, [1], ["Tomas Bell", "Ade Koroma"], NO_FLAGS),
+        (46, 2, VALE_LINE, [2], ["Tomas Bell", "Ade Koroma"], NO_FLAGS),  # a later sentence
+        (40, 1, VALE_LINE, [], ["Tomas Bell", "Ade Koroma"], THIN),  # no room for an excerpt
+        (37, 2, VALE_LINE, [], ["Tomas Bell"], THIN),  # below min_quotes
+        (31, 1, VALE_LINE, [], ["Ade Koroma"], THIN),  # a shorter quote instead
+        (25, 1, VALE_LINE, [], [], (DraftFlag.NO_QUOTES, DraftFlag.THIN)),
+        (20, 1, "", [], ["Ade Koroma"], THIN),  # no attribution line fits
+        (13, 1, "", [], [], (DraftFlag.BUDGET, DraftFlag.NO_QUOTES, DraftFlag.THIN)),
     ],
 )
-def test_budget_shrinks_the_draft(
-    budget: int, excerpt_sentences: int, speakers: list[str], attribution: bool
+def test_budget_fills_the_draft_in_order_of_priority(
+    budget: int,
+    summary: int,
+    attribution: str,
+    excerpt: list[int],
+    speakers: list[str],
+    flags: tuple[DraftFlag, ...],
 ) -> None:
     settings = CurateSettings(excerpt_fraction=1.0, excerpt_max_words=budget)
     assert budget_words(count_words(BUDGET_ARTICLE.text), settings) == budget
     draft = build(BUDGET_ARTICLE, BUDGET_QUOTES, settings=settings)
-    assert words_quoted(draft, BUDGET_ARTICLE.text) <= budget
-    assert check_draft(draft, BUDGET_ARTICLE.text, settings) == (
-        () if speakers else (DraftFlag.NO_QUOTES,)
-    )
-    assert draft.excerpt == " ".join(BUDGET_SENTENCES[:excerpt_sentences])
+    assert draft.summary == " ".join([BUDGET_LEAD, "It went well."][:summary])
+    assert draft.attribution == attribution
+    assert draft.excerpt == " ".join(BUDGET_SENTENCES[i] for i in excerpt)
     assert [q.speaker for q in draft.quotes] == speakers
-    expected = "Lena Vale told The Ledger that “the gates are ready”" if attribution else ""
-    assert draft.attribution == expected
+    assert check_draft(draft, BUDGET_ARTICLE, settings, quotes=BUDGET_QUOTES) == flags
+    if DraftFlag.BUDGET not in flags:
+        assert words_copied(draft, BUDGET_ARTICLE.text) <= budget
+    else:  # the first sentence of the lead is always there
+        assert words_copied(draft, BUDGET_ARTICLE.text) == 14
 
 
 def test_budget_of_a_short_article() -> None:
-    # 75 words: at most 11 words may be quoted with the default settings
-    assert budget_words(count_words(BUDGET_ARTICLE.text), SETTINGS) == 11
+    # 75 words: at most 18 words may be copied with the default settings (25 %)
+    assert budget_words(count_words(BUDGET_ARTICLE.text), SETTINGS) == 18
     draft = build(BUDGET_ARTICLE, BUDGET_QUOTES)
-    assert (draft.excerpt, draft.quotes) == ("", ())
-    assert draft.attribution == "Lena Vale told The Ledger that “the gates are ready”"
-    assert check_draft(draft, BUDGET_ARTICLE.text, SETTINGS) == (DraftFlag.NO_QUOTES,)
-
-
-def test_budget_keeps_the_attribution_sentence_when_it_is_last() -> None:
-    paragraphs = [
-        LEAD,
-        "The crews had worked nights for a month before the storms. The board thanked them. "
-        "Lena Vale told The Ledger that “the gates are ready.”",
-    ]
-    article = make_article(paragraphs)
-    q = quote(article, "the gates are ready.", cue="told", outlet="The Ledger")
-    draft = build(article, [q], settings=CurateSettings(excerpt_fraction=1, excerpt_max_words=18))
-    assert draft.excerpt == (
-        "The board thanked them. Lena Vale told The Ledger that “the gates are ready.”"
-    )
+    assert (draft.summary, draft.attribution, draft.excerpt) == (BUDGET_LEAD, "", "")
+    assert [q.text for q in draft.quotes] == ["the gates are ready"]  # 14 + 4 words
+    assert check_draft(draft, BUDGET_ARTICLE, SETTINGS, quotes=BUDGET_QUOTES) == THIN
 
 
 def test_budget_falls_back_to_a_shorter_attribution() -> None:
     paragraphs = [
         LEAD,
         "Lena Vale said “the gates are ready for every storm the winter can bring to the quay "
-        "this year.” Ade Koroma said “fine.”",
+        "this year.” Ade Koroma said “fine.” Tomas Bell said “we agree.” Ines Roe said “yes.”",
     ]
     article = make_article(paragraphs)
     long = quote(article, "the gates are ready for every storm the winter can bring to the quay "
                  "this year.", kind=DIRECT)  # fmt: skip
     short = quote(article, "fine.", "Ade Koroma", kind=DIRECT)
-    draft = build(article, [long, short], settings=CurateSettings(excerpt_max_words=6))
-    assert draft.attribution == "Ade Koroma said “fine.”"
+    others = [quote(article, "we agree.", "Tomas Bell", kind=DIRECT),
+              quote(article, "yes.", "Ines Roe", kind=DIRECT)]  # fmt: skip
+    # the first sentence of the lead (11 words) and "Ade Koroma said fine" (4)
+    settings = CurateSettings(excerpt_fraction=1.0, excerpt_max_words=15, min_quotes=0)
+    draft = build(article, [long, short, *others], settings=settings)
+    assert draft.attribution == "Ade Koroma said, “fine.”"
     assert (draft.excerpt, draft.quotes) == ("", ())
 
 
