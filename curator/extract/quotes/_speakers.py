@@ -186,9 +186,19 @@ def forward_np(
     full = k
     while k > i and not lenient and not _is_head(toks[k - 1]):
         k -= 1
-    if k == i or whole and k < full:  # "One campaign video": not "One campaign"
-        return None
+    if k == i or whole and k < full and not _between_subject_and_verb(toks[k]):
+        return None  # "One campaign video": not "One campaign"
     return NP(i, k)
+
+
+_NOT_NOUNS = frozenset(
+    "neither nor not never also then later still just only again however even already".split()
+)
+
+
+def _between_subject_and_verb(t: Tok) -> bool:
+    """A word after a subject that is not part of it ("The spokesperson neither …")."""
+    return t.low in _NOT_NOUNS or t.low in SPEECH_ADVERBS or t.low.endswith("ly")
 
 
 def is_person_name(toks: list[Tok], np: NP) -> bool:
