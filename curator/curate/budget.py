@@ -58,6 +58,7 @@ class Copying:
             self._at[word].append(i)
             if i + RUN_MIN_WORDS <= len(self._words):
                 self._runs[tuple(self._words[i : i + RUN_MIN_WORDS])].append(i)
+        self._parts: dict[tuple[str, bool], tuple[frozenset[int], int]] = {}
 
     def _match(self, tokens: Sequence[str], i: int, at: int) -> int:
         n = 0
@@ -69,8 +70,9 @@ class Copying:
             n += 1
         return n
 
-    def _runs_in(self, text: str, covered: set[int]) -> None:
+    def _runs_in(self, text: str) -> frozenset[int]:
         tokens = _tokens(text)
+        covered: set[int] = set()
         i = 0
         while i + RUN_MIN_WORDS <= len(tokens):
             starts = self._runs.get(tuple(tokens[i : i + RUN_MIN_WORDS]), [])
@@ -80,17 +82,32 @@ class Copying:
                 i += best[0]
             else:
                 i += 1
+        return frozenset(covered)
 
-    def _passage(self, text: str, covered: set[int]) -> int:
-        """Cover a quoted passage; the words it adds from outside the article."""
+    def _passage(self, text: str) -> tuple[frozenset[int], int]:
+        """The article words a quoted passage covers, and its words from outside it."""
         tokens = _tokens(text)
         if not tokens:
-            return 0
+            return frozenset(), 0
         for at in self._at.get(tokens[0], []):
             if self._match(tokens, 0, at) == len(tokens):
-                covered.update(range(at, at + len(tokens)))
-                return 0
-        return len(tokens)
+                return frozenset(range(at, at + len(tokens))), 0
+        return frozenset(), len(tokens)
+
+    def _part(self, text: str, quote: bool) -> tuple[frozenset[int], int]:
+        # build_draft weighs many combinations of the same few texts: each is read once
+        key = (text, quote)
+        if key not in self._parts:
+            if quote:
+                self._parts[key] = self._passage(text)
+            else:
+                covered, outside = set(self._runs_in(text)), 0
+                for passage in quoted_passages(text):
+                    more, out = self._passage(passage)
+                    covered |= more
+                    outside += out
+                self._parts[key] = (frozenset(covered), outside)
+        return self._parts[key]
 
     def count(self, content: DraftContent) -> int:
         """The words ``content`` copies from the article."""
@@ -102,15 +119,12 @@ class Copying:
     def count_parts(self, texts: Iterable[str], quotes: Iterable[str] = ()) -> int:
         """The words copied by free ``texts`` (runs and their quoted passages) and by
         ``quotes`` (each a passage of the article)."""
+        parts = [self._part(t, quote=False) for t in texts if t]
+        parts += [self._part(q, quote=True) for q in quotes]
         covered: set[int] = set()
-        outside = 0
-        for text in texts:
-            self._runs_in(text, covered)
-            for passage in quoted_passages(text):
-                outside += self._passage(passage, covered)
-        for quote in quotes:
-            outside += self._passage(quote, covered)
-        return len(covered) + outside
+        for words, _ in parts:
+            covered |= words
+        return len(covered) + sum(outside for _, outside in parts)
 
 
 def words_copied(content: DraftContent, article_text: str) -> int:

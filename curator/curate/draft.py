@@ -46,7 +46,6 @@ from curator.curate.attribution import render
 from curator.curate.attribution import told_source
 from curator.curate.budget import Copying
 from curator.curate.budget import budget_words
-from curator.curate.checks import is_verbatim
 from curator.curate.marks import MarkedText
 from curator.curate.ranking import Voices
 from curator.curate.ranking import is_boilerplate
@@ -160,12 +159,13 @@ def _quote_span(quote: Quote, text: str) -> Span | None:
     return (found, found + len(quote.text)) if found >= 0 else None
 
 
-def _located(quotes: Sequence[Quote], text: str) -> list[Quote]:
-    """The quotes really in the article, with offsets into ``text``."""
+def _located(quotes: Sequence[Quote], marked: MarkedText) -> list[Quote]:
+    """The quotes really in the article, with offsets into its text."""
+    text = marked.text
     located: list[Quote] = []
     for quote in quotes:
         span = _quote_span(quote, text)
-        if span and quote.text.strip() and is_verbatim(quote.text, text):
+        if span and quote.text.strip() and marked.find(quote.text)[0]:
             if span != (quote.start, quote.end):  # offsets of another version of the text
                 quote = dataclasses.replace(quote, start=span[0], end=span[1])
             located.append(quote)
@@ -299,7 +299,7 @@ class _Builder:
         self.budget = budget_words(count_words(text), settings)
         marked = MarkedText(text, article.blocks)
         lead = self.summary_spans[:1]
-        located = _located(quotes, text)
+        located = _located(quotes, marked)
         self.usable = [q for q in located if not _overlaps(q, lead)]
         self.listable = [q for q in self.usable if marked.is_marked_span(q.start, q.end)]
         lede = next(
@@ -307,6 +307,7 @@ class _Builder:
             "",
         )
         self.voices = Voices(located, headline=headline, lede=lede)
+        self._distinct: list[Quote] | None = None  # the attributed quotes, no near duplicates
 
     def cost(self, plan: _Plan, more: Sequence[Quote] = ()) -> int:
         return self.copying.count_parts(plan.texts(), [q.text for q in [*plan.quotes, *more]])
@@ -316,9 +317,11 @@ class _Builder:
 
     def _spare(self, quote: Quote) -> bool:
         """Whether ``min_quotes`` attributed quotes are left for the list without it."""
-        others = [q for q in self.listable if is_known(q) and q is not quote]
+        if self._distinct is None:
+            self._distinct = rank_quotes([q for q in self.listable if is_known(q)], self.voices)
+        others = [q for q in self._distinct if q is not quote]
         others = [q for q in others if not near_duplicate(q.text, quote.text)]
-        return len(rank_quotes(others, self.voices)) >= self.settings.min_quotes
+        return len(others) >= self.settings.min_quotes
 
     def attributions(self) -> list[tuple[Quote, str]]:
         """Candidates for the attribution line, best first, with their lines."""
@@ -391,23 +394,26 @@ class _Builder:
         # min_quotes counts the list: the longest excerpt that leaves room for them and
         # shows none of them (a quote is never shown twice)
         need = min(minimum, sum(is_known(q) for q in ranked))
-        chosen_plan: tuple[_Plan, list[Span], list[Quote]] | None = None
-        for spans in options[:-1]:
+        bare = dataclasses.replace(plan, quotes=[])
+        self.fill(bare, ranked, minimum)
+        chosen_plan: tuple[_Plan, list[Span], list[Quote]] = (bare, [], ranked)
+        # An excerpt only costs words and takes quotes from the list: when the draft
+        # without one cannot hold `need` quotes, no excerpt can.
+        orders: dict[frozenset[int], list[Quote]] = {frozenset(): ranked}
+        for spans in options[:-1] if sum(is_known(q) for q in bare.quotes) >= need else []:
             trial = dataclasses.replace(plan, excerpt=_excerpt_text(self.text, spans), quotes=[])
             if not self.fits(trial):
                 continue
             inside = [q for q in ranked if _overlaps(q, spans)]
-            order = rank_quotes(
-                [q for q in ranked if q not in inside], self.voices, [*shown, *inside]
-            )
-            self.fill(trial, order, minimum)
+            key = frozenset(id(q) for q in inside)
+            if key not in orders:
+                orders[key] = rank_quotes(
+                    [q for q in ranked if q not in inside], self.voices, [*shown, *inside]
+                )
+            self.fill(trial, orders[key], minimum)
             if sum(is_known(q) for q in trial.quotes) >= need:
-                chosen_plan = (trial, spans, order)
+                chosen_plan = (trial, spans, orders[key])
                 break
-        if chosen_plan is None:
-            plan = dataclasses.replace(plan, quotes=[])
-            self.fill(plan, ranked, minimum)
-            chosen_plan = (plan, [], ranked)
         plan, excerpt_spans, ranked = chosen_plan
         self.fill(plan, ranked, self.settings.max_quotes)
         # More of the lead, while it fits and shows nothing the draft already shows.

@@ -21,6 +21,7 @@ the other ("Noem", "Gov. Kristi Noem").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -83,9 +84,13 @@ def newsworthiness(quote: Quote) -> float:
     return fit * quote.confidence
 
 
+@functools.lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in words(text))
+
+
 def near_duplicate(a: str, b: str) -> bool:
-    wa = {w.casefold() for w in words(a)}
-    wb = {w.casefold() for w in words(b)}
+    wa, wb = _word_set(a), _word_set(b)
     if not wa or not wb:
         return wa == wb
     return len(wa & wb) / min(len(wa), len(wb)) >= NEAR_DUPLICATE

@@ -300,7 +300,8 @@ def _is_boundary(text: str, end_match: re.Match[str], next_pos: int) -> bool:
         return opener or not _NAME_VERB_RE.match(text, next_pos)
     if not mark.startswith(".") or mark.startswith("..."):
         return True
-    token = _TOKEN_BEFORE_RE.search(text, 0, end_match.start())
+    # The word before the mark: a bounded look-back (from 0 it made long texts quadratic).
+    token = _TOKEN_BEFORE_RE.search(text, max(0, end_match.start() - 64), end_match.start())
     before = token.group(1) if token else ""
     bare = before.casefold().strip(".’'-")
     if not bare:
