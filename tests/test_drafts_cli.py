@@ -488,6 +488,35 @@ def test_edit_with_broken_front_matter_is_not_saved_and_the_text_is_kept(sample:
     assert [e["action"] for e in sample.history(1)] == ["created"]
 
 
+def test_an_edit_that_misquotes_and_drops_the_excerpt_is_flagged_with_its_reasons(
+    sample: Sample,
+) -> None:
+    done = sample.run("drafts", "edit", "1", "--by", "dan", editor=editor("misquote_and_thin.py"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "draft 1 saved (version 2, new) — flagged: misquote, thin\n"
+    words = "stopped issuing travel permits"
+    misquote = (
+        "in quotation marks here, but not in the source (indirect speech or the writer's words)"
+    )
+    assert sample.draft(1)["checks"] == [
+        {"flag": "misquote", "where": "summary", "reason": misquote, "text": words},
+        {"flag": "thin", "where": "excerpt", "reason": "no excerpt", "text": None},
+    ]
+    # drafts list gives the reason of thin, drafts show names the misquoted words
+    listed = sample.run("drafts", "list")
+    assert {row[0]: row[5] for row in table_lines(listed.stdout)}["1"] == (
+        "misquote, thin (no excerpt)"
+    )
+    shown = " ".join(sample.run("drafts", "show", "1").stdout.split())
+    assert f"misquote · summary — {misquote}: “{words}”" in shown
+    assert "thin · excerpt — no excerpt" in shown
+    refused = sample.invoke("drafts", "approve", "1", "--by", "alice")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "draft 1: draft 1 is flagged (misquote): approving it needs --force and a note saying why"
+    )
+
+
 def test_edit_putting_words_not_in_the_source_in_a_quote_is_saved_flagged(sample: Sample) -> None:
     done = sample.run("drafts", "edit", "1", "--by", "dan", editor=editor("invent_quote.py"))
     assert done.returncode == 0, done.stderr
