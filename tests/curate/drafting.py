@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
 
 from curator.config import CurateSettings
+from curator.curate.budget import quoted_passages
 from curator.curate.draft import build_draft
+from curator.curate.marks import MarkedText
 from curator.model import Article
 from curator.model import Block
 from curator.model import BlockKind
@@ -115,3 +118,23 @@ def build(
         source=source,
         settings=settings,
     )
+
+
+CLOSED = re.compile(r"[.!?…][”\"’»]?$|[”\"’»]\.$")  # a sentence's closing punctuation
+
+
+def assert_trustworthy(draft: DraftContent, article: Article) -> None:
+    """What every draft promises: marks only around marked words, no quote shown twice,
+    attribution lines that are sentences."""
+    marked = MarkedText(article.text, article.blocks)
+    for q in draft.quotes:
+        assert marked.is_marked(q.text), q.text
+    for field in (draft.summary, draft.attribution, draft.excerpt):
+        for passage in quoted_passages(field):
+            assert marked.is_marked(passage), passage
+    if draft.attribution:
+        assert CLOSED.search(draft.attribution), draft.attribution
+    elsewhere = " ".join((draft.summary, draft.attribution, draft.excerpt))
+    for q in draft.quotes:
+        assert q.text.rstrip(".,") not in elsewhere, q.text
+    assert len({q.text for q in draft.quotes}) == len(draft.quotes)

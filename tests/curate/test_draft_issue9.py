@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 
 from curator.config import CurateSettings
@@ -21,11 +20,8 @@ from curator.curate.budget import words_copied
 from curator.curate.checks import budget_words
 from curator.curate.checks import check_draft
 from curator.curate.checks import draft_checks
-from curator.curate.marks import MarkedText
 from curator.curate.text import count_words
-from curator.model import Article
 from curator.model import DraftCheck
-from curator.model import DraftContent
 from curator.model import DraftFlag
 from curator.model import DraftQuote
 from curator.model import Quote
@@ -33,6 +29,7 @@ from curator.model import QuoteKind
 from curator.model import Source
 from curator.model import SpeakerKind
 from tests.curate.drafting import SETTINGS
+from tests.curate.drafting import assert_trustworthy
 from tests.curate.drafting import build
 from tests.curate.drafting import make_article
 from tests.curate.drafting import quote
@@ -44,24 +41,6 @@ PERSON = SpeakerKind.PERSON
 ROLE = SpeakerKind.ROLE
 ORGANIZATION = SpeakerKind.ORGANIZATION
 UNKNOWN = SpeakerKind.UNKNOWN
-CLOSED = re.compile(r"[.!?…][”\"’»]?$|[”\"’»]\.$")  # a sentence's closing punctuation
-
-
-def assert_trustworthy(draft: DraftContent, article: Article) -> None:
-    """What every draft promises: marks only around marked words, no quote shown twice,
-    attribution lines that are sentences."""
-    marked = MarkedText(article.text, article.blocks)
-    for q in draft.quotes:
-        assert marked.is_marked(q.text), q.text
-    for field in (draft.summary, draft.attribution, draft.excerpt):
-        for passage in quoted_passages(field):
-            assert marked.is_marked(passage), passage
-    if draft.attribution:
-        assert CLOSED.search(draft.attribution), draft.attribution
-    elsewhere = " ".join((draft.summary, draft.attribution, draft.excerpt))
-    for q in draft.quotes:
-        assert q.text.rstrip(".,") not in elsewhere, q.text
-    assert len({q.text for q in draft.quotes}) == len(draft.quotes)
 
 
 # --- a court story: a newsmaker, a lawyer's indirect speech, a no-comment ---------------

@@ -32,9 +32,9 @@ from curator.model import QuoteKind
 from curator.model import Source
 from curator.model import SpeakerKind
 from tests.curate.drafting import SETTINGS
+from tests.curate.drafting import assert_trustworthy
 from tests.curate.drafting import build
 from tests.curate.drafting import quote
-from tests.curate.test_draft_issue9 import assert_trustworthy
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
