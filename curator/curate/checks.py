@@ -156,13 +156,20 @@ def draft_checks(
         checks.append(DraftCheck(flag=DraftFlag.THIN, reason="no excerpt", where="excerpt"))
     shown = len(content.quotes)
     if quotes is not None and shown < settings.min_quotes:
+        # A draft with fewer voices than min_quotes says so, and says whether the
+        # article had more to give (then the budget or the ranking left them out).
         available = len(available_quotes(content, marked, quotes))
         if available > shown:
             reason = (
                 f"{shown} of min_quotes {settings.min_quotes} quotes, while the article has "
                 f"{available} attributed quotes not shown elsewhere"
             )
-            checks.append(DraftCheck(flag=DraftFlag.THIN, reason=reason, where="quotes"))
+        else:
+            reason = (
+                f"{shown} of min_quotes {settings.min_quotes} quotes: the article has no "
+                "more attributed quotes in quotation marks"
+            )
+        checks.append(DraftCheck(flag=DraftFlag.THIN, reason=reason, where="quotes"))
     return tuple(sorted(checks, key=lambda c: _ORDER[c.flag]))
 
 

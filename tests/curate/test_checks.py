@@ -338,7 +338,16 @@ def test_thin_with_fewer_quotes_than_min_quotes_while_the_article_has_more() -> 
     )
     two = content(quotes=(DraftQuote(text="a good start"), DraftQuote(text="We know it’s been a "
                   "hard season.")))  # fmt: skip
-    assert check_draft(two, ARTICLE, settings, 1000, quotes=ARTICLE_QUOTES) == ()
+    # two of three, and the article has no more to give: still thin, and it says why
+    assert draft_checks(two, ARTICLE, settings, quotes=ARTICLE_QUOTES, article_words=1000) == (
+        DraftCheck(
+            flag=DraftFlag.THIN,
+            reason="2 of min_quotes 3 quotes: the article has no more attributed quotes in "
+            "quotation marks",
+            where="quotes",
+        ),
+    )
+    assert check_draft(two, ARTICLE, CurateSettings(min_quotes=2), 1000, quotes=ARTICLE_QUOTES) == ()
     # without the article's quotes only the excerpt is checked
     assert check_draft(one, ARTICLE, settings, 1000) == ()
 
