@@ -596,6 +596,12 @@ class _Engine:
                     None,
                 )
                 conf = 0.6
+            if donor is None and pi > 0 and self._opens_paragraph(pi, f):
+                introduced = self._introduced_by(pi - 1)
+                if introduced is not None:  # "X, a writer for The Atlantic, wrote:" ¶ “…”
+                    f.speaker = introduced
+                    f.confidence = 0.8
+                    continue
             if donor is not None:
                 f.speaker = donor.speaker
                 f.confidence = conf
@@ -606,6 +612,19 @@ class _Engine:
             for f in self.found[before:]
             if f.speaker is not None or _words(self.text[f.start : f.end]) >= 6
         ]
+
+    def _introduced_by(self, pi: int) -> _Speaker | None:
+        """The speaker of a paragraph that ends by introducing a quote ("… wrote:")."""
+        intro = self.paras[pi]
+        if intro.kind in _QUOTED_BLOCKS or self.text[intro.end - 1] != ":" or not intro.sents:
+            return None
+        s0, s1 = intro.sents[-1]
+        for k in range(s1 - 1, s0 - 1, -1):
+            if intro.toks[k].quote >= 0:
+                return None  # the colon follows a quote of its own
+            if self._is_cue(intro.toks, k):
+                return self._cue_speaker(pi, k, s0, s1)
+        return None
 
     def _opens_paragraph(self, pi: int, f: _Found) -> bool:
         toks = self.paras[pi].toks

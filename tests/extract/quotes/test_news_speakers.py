@@ -200,3 +200,23 @@ def test_news_gold_floors(which: str) -> None:
     direct = figures["kinds"]["direct"][2]
     assert direct["e2e F1"] >= 0.85
     assert direct["F1"] >= 0.93
+
+
+def test_a_paragraph_that_introduces_the_quote_gives_its_speaker() -> None:
+    text = (
+        "Jane Doe, a writer for The Atlantic, wrote:\n\n"
+        "“The city has never looked so empty, and nobody seems to know why it happened.”\n\n"
+        "Officials disagreed."
+    )
+    (quote,) = find_quotes(text)
+    assert (quote.speaker, quote.cue) == ("Jane Doe", "wrote")
+
+
+def test_a_paragraph_without_a_cue_does_not_give_a_speaker() -> None:
+    """Only an explicit introduction counts: no guessing from who was mentioned last."""
+    text = (
+        "Penelope Abernathy studies local news at the university:\n\n"
+        "“Half of the newsrooms in the region have closed since the year two thousand.”"
+    )
+    (quote,) = find_quotes(text)
+    assert quote.speaker is None
