@@ -392,6 +392,9 @@ def name_mentions(toks: list[Tok]) -> list[NP]:
         # organisation, place or outlet word
         for k in range(j - 1, a - 1, -1):
             t = toks[k]
+            if t.text in HONORIFICS and j - k >= 2:  # "South Dakota Gov. Kristi Noem"
+                a = k
+                break
             if t.text in ORG_WORDS or t.text in OUTLET_WORDS or t.text in PLACE_WORDS:
                 if j - (k + 1) >= 2:
                     a = k + 1

@@ -220,3 +220,12 @@ def test_a_paragraph_without_a_cue_does_not_give_a_speaker() -> None:
     )
     (quote,) = find_quotes(text)
     assert quote.speaker is None
+
+
+def test_a_place_before_a_title_is_not_part_of_the_name() -> None:
+    text = (
+        "South Dakota Gov. Kristi Noem (R) is defending the campaign.\n\n"
+        "“Meth is a serious problem in the state and we will not stop,” Noem tweeted."
+    )
+    (quote,) = find_quotes(text)
+    assert quote.speaker == "Gov. Kristi Noem"
