@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 from typing import Any
 
@@ -269,15 +271,19 @@ def fetch(
         typer.Option("--source", "-s", help="fetch only this source id (repeatable)"),
     ] = None,
     due: Annotated[bool, typer.Option("--due", help="fetch only sources that are due")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines, one per source as it finishes")
+    ] = False,
 ) -> None:
     """Fetch sources once and store new entries. Exit 1 if any source failed."""
     with _curator(ctx) as facade:
         facade.upgrade()
         if as_json:
-            reports = facade.fetch(source or (), only_due=due, on_report=lambda r: None)
-            for report in reports:
-                _json_line(_report_json(report))
+            # One line per source as soon as it is done (in that order), so a killed
+            # run has still reported every source it finished.
+            reports = facade.fetch(
+                source or (), only_due=due, on_done=lambda r: _json_line(_report_json(r))
+            )
         else:
             total = len(source) if source else sum(1 for s in facade.sources if s.enabled)
             with Progress(
@@ -1219,5 +1225,16 @@ def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
         raise typer.Exit(EXIT_FAILURES)
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (kill, systemd, docker stop) ends a command as Ctrl-C does: asyncio's
+    handler cancels the run, so parse workers are stopped and reaped, not orphaned."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:  # SIGINT ignored (started in the background by a script)
+        raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)  # `curator daemon` installs its own
     app()

@@ -6,6 +6,7 @@ Validation errors name the file, line and field.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -83,6 +84,7 @@ _SIZE_UNITS = {
     "gib": 1024**3,
 }
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_IPV4_STYLE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 def parse_duration(value: object) -> timedelta:
@@ -183,11 +185,20 @@ class Settings:
 # --- YAML with line numbers -------------------------------------------------
 
 
+#: Most aliases (``*name``) one YAML document may use: sources.yaml needs a few at most.
+MAX_YAML_ALIASES = 100
+#: Most nodes aliases may expand to, all together. A few aliases nested a few levels
+#: deep expand exponentially (a "billion laughs" in YAML): minutes and gigabytes.
+MAX_YAML_ALIASED_NODES = 10_000
+
+
 class _Located:
     """Line numbers of each mapping key and sequence item, keyed by path."""
 
     def __init__(self) -> None:
         self.lines: dict[tuple[str | int, ...], int] = {}
+        self.built: set[int] = set()  # ids of the nodes built so far: an alias repeats one
+        self.aliased = 0  # nodes built again through an alias
 
     def line(self, path: tuple[str | int, ...]) -> int | None:
         while path:
@@ -198,29 +209,68 @@ class _Located:
 
 
 def _construct(
-    node: yaml.Node, loader: yaml.SafeLoader, where: _Located, path: tuple[str | int, ...]
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    where: _Located,
+    path: tuple[str | int, ...],
+    aliased: bool = False,
 ) -> Any:
     where.lines[path] = node.start_mark.line + 1
+    aliased = aliased or id(node) in where.built
+    where.built.add(id(node))
+    if aliased:
+        where.aliased += 1
+        if where.aliased > MAX_YAML_ALIASED_NODES:
+            raise ConfigError(
+                f"aliases expand to more than {MAX_YAML_ALIASED_NODES:,} values"
+                " (a YAML alias bomb?)",
+                line=where.line(path[:1]),  # an aliased node's own mark is its anchor's
+            )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # str() of a nested alias: a bomb
+                raise ConfigError(
+                    "a key must be a plain value, not a list or a mapping",
+                    line=key_node.start_mark.line + 1,
+                )
             key = loader.construct_object(key_node, deep=True)
             key = str(key)
             if key in result:
                 raise ConfigError(
                     f"duplicate key {key!r}", line=key_node.start_mark.line + 1, field=key
                 )
-            result[key] = _construct(value_node, loader, where, (*path, key))
+            result[key] = _construct(value_node, loader, where, (*path, key), aliased)
             where.lines[(*path, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, loader, where, (*path, i)) for i, item in enumerate(node.value)]
+        return [
+            _construct(item, loader, where, (*path, i), aliased)
+            for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node, deep=True)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses more than `MAX_YAML_ALIASES` aliases while composing."""
+
+    aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise ConfigError(
+                    f"more than {MAX_YAML_ALIASES} aliases (a YAML alias bomb?)",
+                    line=event.start_mark.line + 1,
+                )
+        return super().compose_node(parent, index)
 
 
 def _load_yaml(text: str, path: str) -> tuple[Any, _Located]:
     where = _Located()
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -253,6 +303,7 @@ _SOURCE_KEYS = {
     "interval",
     "fetch_articles",
     "robots",
+    "allow_private_networks",
     "tags",
     "filters",
 }
@@ -421,12 +472,19 @@ def validate_url(url: str) -> str | None:
     """Why ``url`` is not a usable feed URL, or None when it is."""
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 (validates the port)
     except ValueError as e:
         return f"bad URL {url!r}: {e}"
     if parts.scheme not in ("http", "https", "file"):
         return f"bad URL {url!r}: scheme must be http, https or file"
     if parts.scheme != "file" and not parts.hostname:
         return f"bad URL {url!r}: no host"
+    host = parts.hostname or ""
+    if _IPV4_STYLE_RE.match(host):  # as httpx: 0177.0.0.1 is octal to some, decimal to others
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"not a valid URL {url!r}: {host!r} is not a valid IPv4 address"
     if any(c.isspace() for c in url):
         return f"bad URL {url!r}: contains white space"
     return None
@@ -509,6 +567,11 @@ def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -
                 if "fetch_articles" in item
                 else defaults.fetch_articles,
                 robots=check.convert(item.get("robots", True), (*at, "robots"), "bool"),
+                allow_private_networks=check.convert(
+                    item.get("allow_private_networks", False),
+                    (*at, "allow_private_networks"),
+                    "bool",
+                ),
                 tags=tuple(tags_raw),
                 filters=_merge_filters(
                     default_filters, check.filters(item.get("filters"), (*at, "filters"))
@@ -562,7 +625,9 @@ def load_settings(
     env = os.environ if env is None else env
     path = Path(sources_path or env.get("CURATOR_SOURCES") or DEFAULT_SOURCES_PATH)
     data = Path(data_dir or env.get("CURATOR_DATA_DIR") or DEFAULT_DATA_DIR)
-    url = database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data)
+    url = check_database_url(
+        database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data)
+    )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
@@ -586,6 +651,30 @@ def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'curator.db').as_posix()}"
 
 
+def check_database_url(url: str) -> str:
+    """``url``, or ConfigError when it cannot keep anything between two commands.
+
+    An in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``, ``mode=memory``)
+    is empty again at every command: each would "work" on nothing (#10).
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.split("+", 1)[0].lower() != "sqlite":
+        return url  # anything else is the store's to judge
+    database, _, query = rest.removeprefix("/").partition("?")
+    if (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or "mode=memory" in database
+        or "mode=memory" in query
+    ):
+        raise ConfigError(
+            f"{url} is an in-memory SQLite database, empty again at every command;"
+            f" use a file (e.g. {default_database_url(Path(DEFAULT_DATA_DIR))}) or PostgreSQL",
+            field="database URL",
+        )
+    return url
+
+
 def default_settings(
     *,
     database_url: str | None = None,
@@ -596,7 +685,9 @@ def default_settings(
     env = os.environ if env is None else env
     data = Path(data_dir or env.get("CURATOR_DATA_DIR") or DEFAULT_DATA_DIR)
     return Settings(
-        database_url=database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data),
+        database_url=check_database_url(
+            database_url or env.get("CURATOR_DATABASE_URL") or default_database_url(data)
+        ),
         data_dir=data,
         sources_path=Path(env.get("CURATOR_SOURCES") or DEFAULT_SOURCES_PATH),
     )

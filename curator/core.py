@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -167,12 +168,22 @@ class Curator:
         only_due: bool = False,
         on_report: ReportCallback | None = None,
         on_article: ArticleCallback | None = None,
+        on_done: ReportCallback | None = None,
     ) -> list[SourceReport]:
         """Fetch the given sources (default: every enabled one) and store their entries,
-        then fetch, extract and store the article pages of new entries (with their quotes)."""
+        then fetch, extract and store the article pages of new entries (with their quotes).
+
+        ``on_report`` is called with each source's report once its feed is stored;
+        ``on_done`` with its final report (articles and quotes counted) as soon as its
+        article pages are stored too, so a run that is killed has reported what it did.
+        """
         return asyncio.run(
             self.fetch_async(
-                source_ids, only_due=only_due, on_report=on_report, on_article=on_article
+                source_ids,
+                only_due=only_due,
+                on_report=on_report,
+                on_article=on_article,
+                on_done=on_done,
             )
         )
 
@@ -183,6 +194,7 @@ class Curator:
         only_due: bool = False,
         on_report: ReportCallback | None = None,
         on_article: ArticleCallback | None = None,
+        on_done: ReportCallback | None = None,
     ) -> list[SourceReport]:
         selected = self._select_sources(source_ids)
         self._store.sync_sources(self.settings.sources, now=self._clock())
@@ -193,7 +205,7 @@ class Curator:
             for source in selected
             if not states[source.id].gone and (not only_due or is_due(states[source.id], now))
         ]
-        requests = [_feed_request(states[source.id]) for source in to_fetch]
+        requests = [_feed_request(states[source.id], source) for source in to_fetch]
         by_id = {source.id: source for source in to_fetch}
         reports: list[SourceReport] = []
         async with self._fetcher() as fetcher:
@@ -207,10 +219,20 @@ class Curator:
                 reports.append(report)
                 if on_report is not None:
                     on_report(report)
+                if on_done is not None and not source.fetch_articles:
+                    on_done(report)
             with_articles = [s.id for s in to_fetch if s.fetch_articles]
             if with_articles:
                 by_source: dict[str, list[ArticleReport]] = {}
-                for article in await self._fetch_articles(fetcher, with_articles, on_article):
+                fed = {report.source_id: report for report in reports}
+
+                def source_done(source_id: str, articles: list[ArticleReport]) -> None:
+                    if on_done is not None:
+                        on_done(_with_articles(fed[source_id], {source_id: articles}))
+
+                for article in await self._fetch_articles(
+                    fetcher, with_articles, on_article, source_done
+                ):
                     by_source.setdefault(article.source_id, []).append(article)
                 reports = [_with_articles(report, by_source) for report in reports]
         if any(s.fetch_articles for s in to_fetch):
@@ -224,14 +246,24 @@ class Curator:
         fetcher: Fetcher,
         source_ids: Sequence[str],
         on_article: ArticleCallback | None,
+        source_done: Callable[[str, list[ArticleReport]], None] | None = None,
     ) -> list[ArticleReport]:
-        """Fetch, extract and store the article page of every entry that has none yet."""
+        """Fetch, extract and store the article page of every entry that has none yet.
+
+        ``source_done`` is called for each of ``source_ids`` once its last page is stored.
+        """
         sources = {source.id: source for source in self.settings.sources}
         todo = [
             item
             for item in self._store.articles_to_fetch(source_ids=source_ids)
             if item.source_id in sources and self._entry_passes(item, sources[item.source_id])
         ]
+        left = Counter(item.source_id for item in todo)
+        done: dict[str, list[ArticleReport]] = {source_id: [] for source_id in source_ids}
+        if source_done is not None:
+            for source_id in done:
+                if not left[source_id]:
+                    source_done(source_id, [])
         requests = [
             PageRequest(
                 url=item.url,
@@ -264,6 +296,10 @@ class Curator:
             reports.append(report)
             if on_article is not None:
                 on_article(report)
+            left[page.source_id] -= 1
+            done.setdefault(page.source_id, []).append(report)
+            if source_done is not None and not left[page.source_id]:
+                source_done(page.source_id, done[page.source_id])
         return reports
 
     def _select_sources(self, source_ids: Sequence[str]) -> list[Source]:
@@ -989,7 +1025,7 @@ def _read_local_input(name: str, max_bytes: int) -> tuple[bytes, str]:
         data = path.read_bytes()
     except OSError as e:
         raise ExtractError(f"cannot read {name}: {e.strerror or e}") from e
-    return read_input(data, name), path.resolve().as_uri()
+    return read_input(data, name, max_bytes), path.resolve().as_uri()
 
 
 def _with_articles(report: SourceReport, by_source: dict[str, list[ArticleReport]]) -> SourceReport:
@@ -1002,12 +1038,14 @@ def _with_articles(report: SourceReport, by_source: dict[str, list[ArticleReport
     )
 
 
-def _feed_request(state: SourceState) -> FeedRequest:
+def _feed_request(state: SourceState, source: Source) -> FeedRequest:
     return FeedRequest(
         source_id=state.source_id,
         url=state.url,
         etag=state.etag,
         last_modified=state.last_modified,
+        configured_url=source.url,
+        allow_private_networks=source.allow_private_networks,
     )
 
 

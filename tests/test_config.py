@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from curator.config import DEFAULT_MAX_BYTES
+from curator.config import default_settings
 from curator.config import load_settings
 from curator.config import parse_duration
 from curator.config import parse_size
@@ -227,3 +228,88 @@ def test_default_publish_target_is_the_static_site() -> None:
 def test_publish_errors(text: str, line: int, needle: str) -> None:
     error = error_of(text)
     assert needle in str(error) and error.line == line
+
+
+# --- hostile input (#10) -------------------------------------------------------------------
+
+
+def test_yaml_anchors_and_aliases_work_within_limits() -> None:
+    settings = parse_sources_document(
+        "defaults:\n  filters: &rules {block: {title: sponsored}}\nsources:\n"
+        "  - {id: a, url: 'https://a.example/feed', filters: *rules}\n"
+        "  - {id: b, url: 'https://b.example/feed', filters: *rules}\n",
+        "s.yaml",
+    )
+    assert [s.filters.block for s in settings.sources] == [
+        (("title", "sponsored"), ("title", "sponsored")),
+        (("title", "sponsored"), ("title", "sponsored")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]\n"
+                for prev, name in zip("abcdefg", "bcdefgh", strict=True)
+            ),
+            4,  # d: the first top-level key whose aliases expand past the limit
+            "aliases expand to more than 10,000 values (a YAML alias bomb?)",
+        ),
+        ("x: &x 1\ny: [" + ", ".join(["*x"] * 101) + "]\n", 2, "more than 100 aliases"),
+        ("sources:\n  ? {a: 1}\n  : 1\n", 2, "a key must be a plain value"),
+    ],
+    ids=["expansion", "count", "complex-key"],
+)
+def test_yaml_alias_bombs_are_refused(text: str, line: int, needle: str) -> None:
+    error = error_of(text)
+    assert needle in str(error) and error.line == line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite+pysqlite://",
+        "sqlite:///file::memory:?cache=shared&uri=true",
+        "sqlite:///file:db?mode=memory&uri=true",
+    ],
+)
+def test_an_in_memory_database_is_refused(tmp_path: Path, url: str) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    for env in ({"CURATOR_DATABASE_URL": url}, {}):
+        with pytest.raises(ConfigError, match="in-memory SQLite database"):
+            load_settings(tmp_path / "sources.yaml", database_url=None if env else url, env=env)
+    with pytest.raises(ConfigError, match="in-memory SQLite database"):
+        default_settings(database_url=url, env={})
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///data/curator.db", "sqlite:////srv/c.db", "postgresql+psycopg://u@h/db"]
+)
+def test_database_urls_that_keep_data_are_accepted(url: str) -> None:
+    assert default_settings(database_url=url, env={}).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("http://0177.0.0.1/feed", "not a valid URL 'http://0177.0.0.1/feed'"),
+        ("http://1.2.3.4:99999/feed", "Port out of range"),
+    ],
+)
+def test_urls_that_httpx_refuses_are_refused_here(url: str, needle: str) -> None:
+    error = error_of(f"sources:\n  - id: a\n    url: {url}\n")
+    assert needle in str(error) and error.line == 3
+
+
+def test_allow_private_networks_per_source() -> None:
+    settings = parse_sources_document(
+        "sources:\n  - {id: a, url: 'http://intranet/feed', allow_private_networks: true}\n"
+        "  - {id: b, url: 'https://b.example/feed'}\n",
+        "s.yaml",
+    )
+    assert [s.allow_private_networks for s in settings.sources] == [True, False]

@@ -7,10 +7,12 @@ values (``Extraction.error``), so one bad page never stops a batch.
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zlib
 from collections.abc import Sequence
 
+from curator.config import DEFAULT_MAX_BYTES
 from curator.errors import ExtractError
 from curator.extract.article import article_from_text
 from curator.extract.article import extract_article
@@ -90,14 +92,22 @@ def _normalise(text: str) -> str:
     return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
-def read_input(data: bytes, name: str) -> bytes:
-    """The bytes of a local input file, gunzipped when its name ends in .gz."""
+def read_input(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a local input file, gunzipped when its name ends in .gz.
+
+    Gunzipped as a stream that stops past ``max_bytes``: a small .gz can expand to
+    gigabytes, which must not be made in memory first (#10).
+    """
     if not name.lower().endswith(".gz"):
         return data
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as packed:
+            content = packed.read(max_bytes + 1)  # decompresses at most this much
     except (OSError, EOFError, zlib.error) as e:
         raise ExtractError(f"not a valid gzip file: {e}") from e
+    if len(content) > max_bytes:
+        raise ExtractError(f"file is over the {max_bytes:,}-byte cap once gunzipped")
+    return content
 
 
 def _decode_text(content: bytes, charset: str | None) -> str:

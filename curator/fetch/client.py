@@ -51,6 +51,13 @@ cap, redirects, Retry-After, error lines), with three differences:
   intranet host would otherwise carry an article link there. With
   ``allow_private_networks`` the guarded backend still resolves and connects to
   the address, it just refuses nothing.
+- **A feed's redirects** (#10) are the feed server's choice, not the operator's: only
+  requests to the origin (scheme, host, port) of the URL in sources.yaml take the
+  trusted client; a hop anywhere else, or a URL the source moved to after permanent
+  redirects, takes the guarded one (`_client_for`), unless the source sets
+  ``allow_private_networks``.
+- **Bodies** are read raw and decoded by `decode`, which decompresses a piece at a
+  time, so the size cap counts decoded bytes before they exist (compression bombs).
 - **robots.txt** is fetched once per origin per Fetcher (a shared task, through
   the guarded client and the limits) before a page of that origin; a redirect hop
   to another origin is checked too. A hop holds a slot, so it never waits for
@@ -104,6 +111,7 @@ from curator.errors import BlockedAddressError
 from curator.errors import FeedParseError
 from curator.errors import FetchError
 from curator.errors import ResponseTooLargeError
+from curator.fetch import decode
 from curator.fetch import pages
 from curator.fetch import robots
 from curator.fetch import ssrf
@@ -111,6 +119,7 @@ from curator.fetch.parse import parse_feed
 from curator.fetch.transport import PacedBackend
 from curator.fetch.transport import make_transport
 from curator.fetch.workers import start_pool_future
+from curator.fetch.workers import stop_pool
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchOutcome
@@ -166,6 +175,9 @@ class _Get:
 
     headers: Mapping[str, str] | None = None
     guarded: bool = False  # through the SSRF-guarded client (third-party links)
+    # With `guarded`: requests to this origin ("https://host:443") still go through the
+    # trusted client: a feed's configured URL, while its redirects elsewhere are guarded.
+    trusted_origin: str | None = None
     wants_body: Callable[[str | None], bool] | None = None  # of a 2xx, by Content-Type
     cap: int | None = None  # body size cap; None: settings.max_bytes
     truncate: bool = False  # over the cap: keep the first `cap` bytes instead of failing
@@ -229,7 +241,10 @@ class Fetcher:
             self._timeout, connect=self._settings.connect_timeout.total_seconds()
         )
         limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
-        headers = {"User-Agent": self._settings.user_agent}
+        headers = {
+            "User-Agent": self._settings.user_agent,
+            "Accept-Encoding": decode.ACCEPT_ENCODING,  # what `decode` bounds
+        }
         backend = PacedBackend()  # shared: connect pacing holds across clients
         guard = ssrf.allow_all if self._settings.allow_private_networks else ssrf.blocked_reason
         self._page_backend = backend.with_guard(guard)
@@ -274,7 +289,9 @@ class Fetcher:
         finally:
             if future is not None:
                 pool = await future
-                await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+                # Interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now. Either
+                # way they are joined before this returns: none is left as a zombie.
+                await asyncio.to_thread(stop_pool, pool, kill=exc_type is not None)
 
     async def fetch_feeds(self, requests: Iterable[FeedRequest]) -> AsyncIterator[FeedFetch]:
         """Fetch every request concurrently; yield one `FeedFetch` each, as they complete.
@@ -295,10 +312,19 @@ class Fetcher:
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
         try:
+            # The configured URL's origin is trusted (the operator chose it); a redirect
+            # elsewhere, or a URL moved to by redirects, is checked like an article link.
+            get = _Get(
+                headers=headers,
+                guarded=not request.allow_private_networks,
+                trusted_origin=_origin(request.configured_url or request.url),
+            )
             download = await self._download(
-                request.url, progress, _Get(headers=headers), last_modified=request.last_modified
+                request.url, progress, get, last_modified=request.last_modified
             )
             return await self._finish(request, progress, download)
+        except BlockedAddressError as e:
+            return self._failed(request, progress, _feed_refusal(e, progress, request.url))
         except _HostPaused as e:
             return FeedFetch(
                 source_id=request.source_id,
@@ -345,6 +371,8 @@ class Fetcher:
             return exc.message
         if isinstance(exc, httpx.HTTPError | OSError):
             return self._describe_error(exc, progress)
+        if isinstance(exc, httpx.InvalidURL):  # not an HTTPError
+            return _not_a_url(progress.final_url or url, exc)
         logger.debug("unexpected error fetching %s", url, exc_info=True)
         return f"unexpected error: {type(exc).__name__}: {_last_message([exc])}"
 
@@ -390,9 +418,8 @@ class Fetcher:
                     if loop.time() < host.paused_until:
                         raise self._paused(url, key, host)
                 progress.started_at, progress.started = _utcnow(), time.perf_counter()
-                client = slot.guarded if get.guarded else slot.trusted
                 async with asyncio.timeout(self._timeout):
-                    download = await self._get(client, url, progress, get)
+                    download = await self._get(slot, url, progress, get)
             finally:
                 self._slots.put_nowait(slot)
         self._pause_host(download)
@@ -430,14 +457,17 @@ class Fetcher:
     # --- HTTP -------------------------------------------------------------------------
 
     async def _get(
-        self, client: httpx.AsyncClient, url: str, progress: _Progress, get: _Get
+        self, clients: _Slot | httpx.AsyncClient, url: str, progress: _Progress, get: _Get
     ) -> _Download:
+        """GET ``url``, following redirects; each hop through the client its trust calls
+        for (`_client_for`), or through ``clients`` when it is a single client."""
         requested = url
         seen = {url}
         hops = 0
         permanent = True
         while True:
             progress.final_url = url
+            client = _client_for(clients, url, get)
             if hops and get.on_redirect is not None:
                 # After the last response is closed: its connection is free again.
                 await get.on_redirect(url, client)
@@ -481,20 +511,40 @@ class Fetcher:
                 )
 
     async def _read_body(self, response: httpx.Response, get: _Get) -> bytes:
+        """The decoded body, at most the cap: see `decode` (compression bombs, #10)."""
         cap = get.cap or self._settings.max_bytes
         declared = response.headers.get("content-length", "")
         if not get.truncate and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLargeError(f"response body over {_size(cap)} cap")
+        decoder = decode.BodyDecoder(
+            response.headers.get_list("content-encoding", split_commas=True)
+        )
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():  # decoded: the cap also stops zip bombs
-            size += len(chunk)
-            if size > cap:
+        size = raw = 0
+
+        def keep(pieces: Iterable[bytes]) -> bool:
+            """Add decoded pieces; False once the (truncated) body is full."""
+            nonlocal size
+            for piece in pieces:  # each piece is decompressed only when asked for
+                size += len(piece)
+                if size > cap:
+                    if get.truncate:
+                        chunks.append(piece[: len(piece) - (size - cap)])
+                        return False
+                    raise ResponseTooLargeError(f"response body over {_size(cap)} cap")
+                chunks.append(piece)
+            return True
+
+        # Raw bytes: httpx would decompress each chunk whole, before any cap could see it.
+        async for data in response.aiter_raw():
+            raw += len(data)
+            if not keep(decoder.feed(data)):
+                return b"".join(chunks)  # closing the response closes the connection
+            if raw > cap:  # compressed data that makes (next to) no output: as large
                 if get.truncate:
-                    chunks.append(chunk[: len(chunk) - (size - cap)])
-                    break  # closing the response closes the connection
+                    return b"".join(chunks)
                 raise ResponseTooLargeError(f"response body over {_size(cap)} cap")
-            chunks.append(chunk)
+        keep(decoder.finish())
         return b"".join(chunks)
 
     # --- robots.txt -------------------------------------------------------------------
@@ -704,13 +754,49 @@ async def _completed(coroutines: Iterable[Coroutine[Any, Any, _T]]) -> AsyncGene
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _client_for(clients: _Slot | httpx.AsyncClient, url: str, get: _Get) -> httpx.AsyncClient:
+    """The client for one request (or redirect hop) of ``get``: see the module docstring."""
+    if isinstance(clients, httpx.AsyncClient):
+        return clients
+    if not get.guarded:
+        return clients.trusted
+    if get.trusted_origin is not None and _origin(url) == get.trusted_origin:
+        return clients.trusted
+    return clients.guarded
+
+
+def _origin(url: str) -> str | None:
+    """``'HTTP://Example.org/feed'`` → ``'http://example.org:80'``; None if not a URL."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return f"{scheme}://{_url_host_key(url)}"
+
+
+def _feed_refusal(error: BlockedAddressError, progress: _Progress, url: str) -> str:
+    """The SSRF guard's refusal of a feed's redirect (or moved URL), with the feed's hint."""
+    line = error.message.replace(ssrf.REFUSAL_HINT, ssrf.FEED_REFUSAL_HINT)
+    target = progress.final_url
+    return f"redirect to {target}: {line}" if target and target != url else line
+
+
 def _split_url(url: str) -> SplitResult:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (validates the port)
     except ValueError as e:
         raise FetchError(f"invalid URL {url}: {e}", url=url) from e
+    if parts.scheme.lower() in ("http", "https"):
+        try:
+            httpx.URL(url)  # stricter than urlsplit: 0177.0.0.1 (octal or decimal?) is refused
+        except httpx.InvalidURL as e:
+            raise FetchError(_not_a_url(url, e), url=url) from e
     return parts
+
+
+def _not_a_url(url: str, error: Exception) -> str:
+    return f"not a valid URL: {url} ({error})"
 
 
 def _page_result(request: PageRequest, progress: _Progress, download: _Download) -> PageFetch:

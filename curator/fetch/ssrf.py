@@ -1,4 +1,5 @@
-"""The SSRF guard's address classifier: which IP addresses article links may not reach.
+"""The SSRF guard's address classifier: which IP addresses article links (and a feed's
+redirects away from its configured origin, #10) may not reach.
 
 Article links come from third parties, so a link (or a redirect, or a DNS answer)
 could point curator at the machine itself, the LAN, or a cloud metadata service.
@@ -25,6 +26,8 @@ IPAddress = IPv4Address | IPv6Address
 
 #: How the refusal ends: what was refused and which setting opts out.
 REFUSAL_HINT = "article links may not reach private networks; see fetch.allow_private_networks"
+#: The same for a feed's redirects (its configured URL is trusted; #10).
+FEED_REFUSAL_HINT = "a feed's redirects may not reach private networks; see allow_private_networks"
 
 _PRIVATE = "a private address"
 _RESERVED = "a reserved address"

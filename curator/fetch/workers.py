@@ -63,3 +63,19 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     # manager thread exists, so the fork happens while this process has one thread.
     pool.submit(int).result()
     return pool
+
+
+def stop_pool(pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+    """Shut the pool down and reap its workers (no zombies); blocks until they are gone.
+
+    ``kill``: end the workers now rather than after their current job (a run that is
+    interrupted or failed; a job may be a parse that takes long). A worker killed from
+    outside is reaped as well: the pool's manager thread joins every worker once one
+    dies, and ``shutdown(wait=True)`` waits for that thread.
+    """
+    if kill:
+        processes = getattr(pool, "_processes", None) or {}  # private, hence the care
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

@@ -213,3 +213,22 @@ def test_read_input_refuses_a_bad_gzip(data: bytes, detail: str) -> None:
         read_input(data, "page.html.gz")
     assert caught.value.message.startswith("not a valid gzip file: ")
     assert detail in caught.value.message
+
+
+def test_read_input_gunzips_at_most_the_cap() -> None:
+    """A .gz bomb stops at max_bytes of output; it is never gunzipped whole (#10).
+    The peak memory of the real command: tests/test_hostile_input.py."""
+    assert read_input(gzip.compress(DEPOT), "page.html.gz", len(DEPOT)) == DEPOT
+    bomb = gzip.compress(bytes(50_000_000), 9)  # 50 MB of zeros in ~50 kB
+    with pytest.raises(ExtractError) as caught:
+        read_input(bomb, "page.html.gz", 1_000_000)
+    assert caught.value.message == "file is over the 1,000,000-byte cap once gunzipped"
+    with pytest.raises(ExtractError):
+        read_input(gzip.compress(DEPOT), "page.html.gz", len(DEPOT) - 1)
+
+
+def test_read_input_takes_every_member_of_a_gzip_file() -> None:
+    """As gunzip does (and gzip.decompress did): concatenated members are one file."""
+    assert read_input(gzip.compress(b"<p>a</p>") + gzip.compress(b"<p>b</p>"), "x.gz") == (
+        b"<p>a</p><p>b</p>"
+    )

@@ -7,6 +7,7 @@ import gzip
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC
 from datetime import timedelta
@@ -150,6 +151,33 @@ def test_compressed_bodies(encoding: str, compress: Callable[[bytes], bytes]) ->
     assert encoding in seen[0].headers["accept-encoding"]
     assert result.outcome is FetchOutcome.OK, result.error
     assert result.feed is not None and len(result.feed.entries) == 3
+
+
+def test_codings_are_decoded_by_curator_not_httpx() -> None:
+    """Accept-Encoding offers exactly what `decode` bounds; x-gzip, raw deflate and two
+    codings in a row are decoded; an undecodable body is one clear line (#10)."""
+    raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    routes = {
+        "/x-gzip.xml": Reply(body=gzip.compress(FEED), headers={"Content-Encoding": "x-gzip"}),
+        "/raw.xml": Reply(
+            body=raw.compress(FEED) + raw.flush(), headers={"Content-Encoding": "deflate"}
+        ),
+        "/two.xml": Reply(
+            body=brotli.compress(gzip.compress(FEED)), headers={"Content-Encoding": "gzip, br"}
+        ),
+        "/bad.xml": Reply(body=b"not gzip", headers={"Content-Encoding": "gzip"}),
+    }
+    with FeedServer(routes) as server:
+        results = {path: fetch(server.url(path)) for path in routes}
+        seen = {r.headers["accept-encoding"] for r in server.requests}
+    assert seen == {"gzip, deflate, br"}
+    for path in ("/x-gzip.xml", "/raw.xml", "/two.xml"):
+        assert results[path].outcome is FetchOutcome.OK, (path, results[path].error)
+        assert results[path].feed is not None and len(results[path].feed.entries) == 3
+    assert results["/bad.xml"].error == (
+        "could not decode the response body (gzip):"
+        " Error -3 while decompressing data: incorrect header check"
+    )
 
 
 def test_parsing_in_a_process_pool() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -219,6 +220,18 @@ def test_large_robots_is_truncated_not_refused() -> None:
     body = b"User-agent: curator\nDisallow: /a.html\n" + b"# padding\n" * 60_000  # 600 kB
     with site(Reply(body=body), a=PAGE, b=PAGE) as server:
         result = errors(server, "/a.html", "/b.html", max_bytes=100_000)
+    assert result == {"/a.html": "disallowed by robots.txt", "/b.html": None}
+
+
+def test_a_compressed_robots_bomb_is_truncated_too() -> None:
+    """Decoded a piece at a time up to ROBOTS_MAX_BYTES (#10): the rules before the
+    padding hold, the rest (gigabytes, once) is never made."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = packer.compress(b"User-agent: curator\nDisallow: /a.html\n")
+    body += b"".join(packer.compress(b"#" * 1024 * 1024) for _ in range(512)) + packer.flush()
+    assert len(body) < 1_000_000  # 512 MiB on the wire as ~500 kB
+    with site(Reply(body=body, headers={"Content-Encoding": "gzip"}), a=PAGE, b=PAGE) as server:
+        result = errors(server, "/a.html", "/b.html")
     assert result == {"/a.html": "disallowed by robots.txt", "/b.html": None}
 
 

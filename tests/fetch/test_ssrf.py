@@ -38,6 +38,7 @@ from curator.fetch.ssrf import blocked_reason
 from curator.fetch.ssrf import refusal_message
 from curator.fetch.transport import PacedBackend
 from curator.fetch.transport import make_transport
+from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchOutcome
 from curator.model import PageFetch
@@ -402,6 +403,201 @@ def test_feeds_are_trusted_and_connections_are_not_shared() -> None:
     assert again.outcome is FetchOutcome.OK
     assert article.error == f"refused: 127.0.0.1 is a loopback address {HINT}"
     assert paths == ["/feed.xml", "/feed.xml"]  # the kept-alive feed connection was not used
+
+
+class LoopbackOnly(httpcore.AnyIOBackend):
+    """The real socket layer for 127.0.0.1; any other connect is recorded and refused."""
+
+    def __init__(self) -> None:
+        self.refused: list[tuple[str, int]] = []
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if host != "127.0.0.1":
+            self.refused.append((host, port))
+            raise httpcore.ConnectError("[Errno 111] Connection refused (not loopback)")
+        return await super().connect_tcp(host, port, timeout, local_address, socket_options)
+
+
+#: Targets a redirect must not reach, whatever their form; the guard refuses each
+#: before any connect.
+PRIVATE_TARGETS = {
+    "http://169.254.169.254/latest/meta-data/": (
+        "refused: 169.254.169.254 is the link-local cloud metadata address"
+    ),
+    "http://10.0.0.5/feed.xml": "refused: 10.0.0.5 is a private address",
+    "http://192.168.1.1:8080/": "refused: 192.168.1.1 is a private address",
+    "http://[fd00::1]/": "refused: fd00::1 is a private address (unique local)",
+    "http://[::ffff:169.254.169.254]/": (
+        "refused: ::ffff:a9fe:a9fe is the link-local cloud metadata address"
+        " (169.254.169.254 inside IPv6)"
+    ),
+    "http://2130706433/": "refused: 2130706433 resolves to 127.0.0.1, a loopback address",
+    "http://0x7f.1/": "refused: 0x7f.1 resolves to 127.0.0.1, a loopback address",
+    "http://127.1/": "refused: 127.1 resolves to 127.0.0.1, a loopback address",
+}
+
+
+def test_address_forms_of_article_links_are_refused_without_a_packet_sent() -> None:
+    """Decimal, hex, short and IPv6 forms of private addresses; 0177.0.0.1 (octal to
+    some parsers, decimal to others) is no URL at all."""
+    expected = {url: f"{message} {HINT}" for url, message in PRIVATE_TARGETS.items()}
+    expected["http://0177.0.0.1/"] = (
+        "not a valid URL: http://0177.0.0.1/ (Invalid IPv4 address: '0177.0.0.1')"
+    )
+    inner = NoNetwork()
+
+    async def main() -> list[PageFetch]:
+        async with Fetcher(settings(), parse_workers=0) as fetcher:
+            assert fetcher._page_backend is not None
+            fetcher._page_backend.inner = inner
+            requests = [PageRequest(url=url, entry_id=i) for i, url in enumerate(expected)]
+            return [r async for r in fetcher.fetch_pages(requests)]
+
+    results = asyncio.run(main())
+    assert {r.url: r.error for r in results} == expected
+    assert inner.attempts == []
+
+
+def test_page_redirects_to_private_addresses_are_refused_without_a_packet_sent() -> None:
+    # 127.0.0.1 plays the public server here, so the forms of it are left out.
+    targets = {u: m for u, m in PRIVATE_TARGETS.items() if "127.0.0.1" not in m}
+    routes = {
+        f"/r{i}": Reply(302, headers={"Location": target}) for i, target in enumerate(targets)
+    }
+    inner = LoopbackOnly()
+    with FeedServer(routes) as public:
+
+        async def main() -> list[PageFetch]:
+            async with Fetcher(settings(), parse_workers=0) as fetcher:
+                assert fetcher._page_backend is not None
+                fetcher._page_backend.guard = _except_127_0_0_1  # plays a public server
+                fetcher._page_backend.inner = inner
+                requests = [
+                    PageRequest(url=public.url(path), respect_robots=False) for path in routes
+                ]
+                return [await fetcher.fetch_page(request) for request in requests]
+
+        results = asyncio.run(main())
+    assert [(r.final_url, r.error) for r in results] == [
+        (target, f"{message} {HINT}") for target, message in targets.items()
+    ]
+    assert inner.refused == []
+
+
+# --- feeds: the configured URL is trusted, its redirects are not (#10) ------------------
+
+FEED_HINT = "(a feed's redirects may not reach private networks; see allow_private_networks)"
+
+
+def feeds(requests: list[FeedRequest], *, inner: Any = None, **overrides: Any) -> list[FeedFetch]:
+    """Fetch feeds one after the other with a fresh Fetcher; ``inner``: the guarded
+    backend's socket layer (the trusted one stays real: feeds are on loopback)."""
+
+    async def main() -> list[FeedFetch]:
+        async with Fetcher(settings(**overrides), parse_workers=0) as fetcher:
+            if inner is not None:
+                assert fetcher._page_backend is not None
+                fetcher._page_backend.inner = inner
+            return [await fetcher.fetch_feed(request) for request in requests]
+
+    return asyncio.run(main())
+
+
+def test_feed_redirect_to_another_local_server_is_refused_unless_allowed() -> None:
+    with FeedServer({"/inside.xml": Reply(body=rss())}) as inside:
+        target = inside.url("/inside.xml")
+        with FeedServer({"/feed.xml": Reply(302, headers={"Location": target})}) as server:
+            url = server.url("/feed.xml")
+            (refused,) = feeds([FeedRequest(source_id="s", url=url)])
+            seen_while_refused = inside.paths()
+            by_source, _ = feeds(
+                [
+                    FeedRequest(source_id="s", url=url, allow_private_networks=True),
+                    FeedRequest(source_id="t", url=url),
+                ],
+                allow_private_networks=False,
+            )
+            (by_setting,) = feeds(
+                [FeedRequest(source_id="s", url=url)], allow_private_networks=True
+            )
+    assert refused.outcome is FetchOutcome.ERROR
+    assert refused.error == (
+        f"redirect to {target}: refused: 127.0.0.1 is a loopback address {FEED_HINT}"
+    )
+    assert refused.final_url == target and refused.feed is None
+    assert seen_while_refused == []
+    for allowed in (by_source, by_setting):
+        assert allowed.outcome is FetchOutcome.OK, allowed.error
+        assert allowed.final_url == target
+        assert allowed.feed is not None and len(allowed.feed.entries) == 3
+
+
+def test_feed_redirects_within_its_own_origin_keep_its_trust() -> None:
+    """The operator trusts the feed's server: /feed → /feed/ there is followed."""
+    routes = {
+        "/feed": Reply(301, headers={"Location": "/feed/"}),
+        "/feed/": Reply(302, headers={"Location": "/feed.xml"}),
+        "/feed.xml": Reply(body=rss()),
+    }
+    with FeedServer(routes) as server:
+        (result,) = feeds([FeedRequest(source_id="s", url=server.url("/feed"))])
+        (by_name,) = feeds(  # a name and its address are two origins: only the name is trusted
+            [FeedRequest(source_id="s", url=f"http://localhost:{server.port}/feed")]
+        )
+    assert result.outcome is FetchOutcome.OK, result.error
+    assert result.final_url == server.url("/feed.xml")
+    assert by_name.outcome is FetchOutcome.OK, by_name.error
+
+
+def test_feed_redirects_to_private_addresses_are_refused_without_a_packet_sent() -> None:
+    routes = {
+        f"/f{i}.xml": Reply(301, headers={"Location": target})
+        for i, target in enumerate(PRIVATE_TARGETS)
+    }
+    inner = NoNetwork()
+    with FeedServer(routes) as server:
+        requests = [
+            FeedRequest(source_id=f"s{i}", url=server.url(path)) for i, path in enumerate(routes)
+        ]
+        results = feeds(requests, inner=inner)
+    assert [r.error for r in results] == [
+        f"redirect to {target}: {message} {FEED_HINT}"
+        for target, message in PRIVATE_TARGETS.items()
+    ]
+    assert all(r.outcome is FetchOutcome.ERROR for r in results)
+    assert inner.attempts == []  # every hop was refused before any connect
+
+
+def test_a_feed_moved_by_redirects_is_not_trusted_as_its_configured_url() -> None:
+    """After permanent redirects the stored URL is the target: a third party chose it, so
+    it is checked like a redirect; the configured URL's origin keeps its trust."""
+    with FeedServer({"/inside.xml": Reply(body=rss())}) as inside:
+        with FeedServer({"/feed.xml": Reply(body=rss())}) as server:
+            moved, home = feeds(
+                [
+                    FeedRequest(
+                        source_id="s",
+                        url=inside.url("/inside.xml"),
+                        configured_url=server.url("/feed.xml"),
+                    ),
+                    FeedRequest(
+                        source_id="s",
+                        url=server.url("/feed.xml?v=2"),
+                        configured_url=server.url("/feed.xml"),
+                    ),
+                ]
+            )
+            inside_seen = inside.paths()
+    assert moved.error == f"refused: 127.0.0.1 is a loopback address {FEED_HINT}"
+    assert inside_seen == []
+    assert home.outcome is FetchOutcome.OK, home.error
 
 
 # --- the real thing, in a network namespace without routes -------------------------------
