@@ -333,6 +333,9 @@ def _failed(target: TargetSettings, post: Post, error: str) -> PublishResult:
 def _client(limits: WebhookLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         trust_env=False,
+        # A receiver's answer is read raw and capped: asking for no compression means a
+        # compressed (possibly bomb-sized) answer is never expanded, only ignored.
+        headers={"Accept-Encoding": "identity"},
         timeout=limits.timeout,
         follow_redirects=False,
         limits=httpx.Limits(max_connections=limits.concurrency),
@@ -384,9 +387,11 @@ async def _post(
 
 async def _read_capped(response: httpx.Response) -> bytes | None:
     """The answer's body, or None when it is larger than MAX_ANSWER_BYTES (not kept)."""
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        return None  # we asked for none: a compressed answer is not expanded
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.aiter_raw():
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
             return None

@@ -62,6 +62,24 @@ SLUG_META: Final = "curator_slug"
 SOURCE_META: Final = "curator_source_url"
 
 
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a WordPress answer is a post or a page of posts
+
+
+async def _read_answer(response: httpx.Response) -> bytes | None:
+    """The raw answer, or None when it is compressed (we asked for none: never expanded)
+    or larger than MAX_ANSWER_BYTES."""
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class _Failed(Exception):
     """A request failed: ``reason`` is the one-line error of the result."""
 
@@ -105,22 +123,32 @@ class _Api:
         else:
             url = self.root + "/wp-json" + route
         try:
-            response = await self.client.request(
+            request = self.client.build_request(
                 method,
                 url,
                 params=query or None,
                 content=None if body is None else json.dumps(body).encode(),
                 headers={"Content-Type": "application/json"} if body is not None else None,
             )
+            response = await self.client.send(request, stream=True)
+            try:
+                content = await _read_answer(response)
+            finally:
+                await response.aclose()
         except httpx.TimeoutException:
             raise _Failed(f"{method} {route}: timed out") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
             raise _Failed(f"{method} {route}: connection failed ({type(e).__name__})") from None
         except (httpx.HTTPError, httpx.InvalidURL) as e:
             raise _Failed(f"{method} {route}: request failed: {one_line(e)}") from None
+        if content is None:
+            raise _Failed(
+                f"{method} {route}: answer refused (compressed, or over {MAX_ANSWER_BYTES} bytes)",
+                response.status_code,
+            )
         data: Any = None
         try:
-            data = json.loads(response.content) if response.content else None
+            data = json.loads(content) if content else None
         except ValueError:
             data = None
         status = response.status_code
@@ -186,6 +214,7 @@ async def publish_to_wordpress(
 
     async with httpx.AsyncClient(
         trust_env=False,
+        headers={"Accept-Encoding": "identity"},  # answers are read raw and capped
         timeout=client_timeout,
         follow_redirects=False,
         auth=httpx.BasicAuth(username, app_password),

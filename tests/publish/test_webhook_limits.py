@@ -257,3 +257,47 @@ def test_sources_yaml_checks_the_webhook_limits(line: str, message: str) -> None
     good = text.replace(line, "timeout: 30s\n      budget: 10m\n      concurrency: 2")
     [target] = parse_sources_document(good, "sources.yaml").publish.targets
     assert webhook_limits(target) == WebhookLimits(timeout=30.0, budget=600.0, concurrency=2)
+
+
+_BOMB_CHILD = """
+import asyncio, base64, pickle, resource, sys
+from curator.publish.webhook import deliver_webhooks
+post, target, env, limits = pickle.loads(base64.b64decode(sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+[result] = asyncio.run(deliver_webhooks([post], target=target, env=env, limits=limits))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(result.outcome, result.remote_id, (after - before) * 1024)
+"""
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_compressed_answer_bomb_is_never_expanded(encoding: str) -> None:
+    """256 MiB of JSON padding squeezed into a few hundred KB: the receiver's answer is
+    read raw (we ask for identity), so the peak memory of a real process stays small."""
+    import base64
+    import gzip
+    import pickle
+    import subprocess
+    import sys
+
+    import brotli
+
+    padding = b'{"id": "bomb", "pad": "' + b"0" * (256 * 1024 * 1024) + b'"}'
+    if encoding == "gzip":
+        body = gzip.compress(padding, compresslevel=6)
+    else:
+        body = brotli.compress(padding, quality=1)
+    del padding
+    reply = Reply(200, body, {"Content-Type": "application/json", "Content-Encoding": encoding})
+    with Receiver([reply]) as receiver:
+        payload = (posts(1)[0], hook(receiver.url("/in")), ENV, FAST)
+        argument = base64.b64encode(pickle.dumps(payload)).decode()
+        child = subprocess.run(
+            [sys.executable, "-c", _BOMB_CHILD, argument],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    outcome, remote_id, grew = child.stdout.split()
+    assert (outcome, remote_id) == ("created", "curator-1")  # the answer was ignored
+    assert int(grew) < 32 * 1024 * 1024, f"peak memory grew by {int(grew) >> 20} MiB"
