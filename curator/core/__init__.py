@@ -1,0 +1,291 @@
+"""The Curator facade: the only place that wires the stages to the store.
+
+Each public method is one use case; the work lives in one module per stage, and read
+top to bottom they are the whole pipeline:
+
+1. ``refresh``: feeds (I/O) → decide (pure policy) → store, one transaction per
+   source; then entry filters (pure) → pages (I/O, SSRF-guarded) → extract + quotes
+   (pure, in the worker pool) → store, one transaction per page;
+2. ``drafting``: article filters, tombstones, same-story dedup, build_draft and
+   check_draft (all pure) → store;
+3. ``reviewing``: the pure rules of curator.review applied with a version check;
+4. ``publishing``: render (pure) → targets (I/O) → the ledger, one row per delivery;
+5. ``extraction`` (`curator extract`, re-extraction) and ``status`` (read-only views).
+
+Every module works on a ``Context`` (settings, store, clock) and imports no face.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Self
+
+from curator.config import Settings
+from curator.config import load_settings
+from curator.core import drafting
+from curator.core import extraction
+from curator.core import publishing
+from curator.core import refresh
+from curator.core import reviewing
+from curator.core import status
+from curator.core._context import ArticleCallback
+from curator.core._context import Clock
+from curator.core._context import Context
+from curator.core._context import ReportCallback
+from curator.core._context import get_source
+from curator.core._context import utc_now
+from curator.model import ArticleReport
+from curator.model import Draft
+from curator.model import DraftEvent
+from curator.model import DraftState
+from curator.model import DroppedEntry
+from curator.model import Entry
+from curator.model import ExtractResult
+from curator.model import LedgerRow
+from curator.model import PublishResult
+from curator.model import Source
+from curator.model import SourceReport
+from curator.model import SourceStatus
+from curator.model import StoredQuote
+from curator.store import Store
+
+__all__ = ["Clock", "Curator", "make_curator", "utc_now"]
+
+
+class Curator:
+    """The public API: every entry point (CLI, daemon, web) goes through it.
+
+    Each method is one use case; the work lives in the modules of this package, one
+    per stage (refresh, extraction, drafting, reviewing, publishing, status).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        parse_workers: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._clock = clock
+        self._parse_workers = parse_workers
+        self._ctx = Context(
+            settings=settings, store=store, clock=clock, parse_workers=parse_workers
+        )
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with any password masked, for messages."""
+        return self._store.url
+
+    def upgrade(self) -> None:
+        """Create or migrate the database schema to the newest revision."""
+        self._store.upgrade()
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self.settings.sources
+
+    def get_source(self, source_id: str) -> Source:
+        return get_source(self._ctx, source_id)
+
+    # --- refresh ---------------------------------------------------------------
+
+    def fetch(
+        self,
+        source_ids: Sequence[str] = (),
+        *,
+        only_due: bool = False,
+        on_report: ReportCallback | None = None,
+        on_article: ArticleCallback | None = None,
+        on_done: ReportCallback | None = None,
+    ) -> list[SourceReport]:
+        """Fetch the given sources (default: every enabled one) and store their entries,
+        then fetch, extract and store the article pages of new entries (with their quotes).
+
+        ``on_report`` is called with each source's report once its feed is stored;
+        ``on_done`` with its final report (articles and quotes counted) as soon as its
+        article pages are stored too, so a run that is killed has reported what it did.
+        """
+        return refresh.fetch(
+            self._ctx,
+            source_ids,
+            only_due=only_due,
+            on_report=on_report,
+            on_article=on_article,
+            on_done=on_done,
+        )
+
+    async def fetch_async(
+        self,
+        source_ids: Sequence[str] = (),
+        *,
+        only_due: bool = False,
+        on_report: ReportCallback | None = None,
+        on_article: ArticleCallback | None = None,
+        on_done: ReportCallback | None = None,
+    ) -> list[SourceReport]:
+        return await refresh.fetch_async(
+            self._ctx,
+            source_ids,
+            only_due=only_due,
+            on_report=on_report,
+            on_article=on_article,
+            on_done=on_done,
+        )
+
+    # --- extraction ------------------------------------------------------------
+
+    def extract(self, inputs: Sequence[str]) -> list[ExtractResult]:
+        """Extract article + quotes from local files (.html/.htm/.txt, or .gz of those)
+        and http(s) URLs, in input order. A failing input gets its error; the rest go on."""
+        return extraction.extract(self._ctx, inputs)
+
+    async def extract_async(self, inputs: Sequence[str]) -> list[ExtractResult]:
+        return await extraction.extract_async(self._ctx, inputs)
+
+    def reextract(
+        self,
+        source_ids: Sequence[str] = (),
+        *,
+        since: datetime | None = None,
+        on_article: ArticleCallback | None = None,
+    ) -> list[ArticleReport]:
+        """Extract stored pages again (no re-fetch) and replace their quotes."""
+        return extraction.reextract(self._ctx, source_ids, since=since, on_article=on_article)
+
+    def list_quotes(
+        self, *, source_ids: Sequence[str] = (), speaker: str | None = None, limit: int = 100
+    ) -> list[StoredQuote]:
+        return extraction.list_quotes(
+            self._ctx, source_ids=source_ids, speaker=speaker, limit=limit
+        )
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        return extraction.count_articles(self._ctx, source_id)
+
+    # --- drafting --------------------------------------------------------------
+
+    def curate(self, source_ids: Sequence[str] = ()) -> list[Draft]:
+        """Make a draft of every extracted article that has none (one per story):
+        filters drop what they must (with the reason), the same story from another
+        source is credited as "also reported by" instead of drafted again."""
+        return drafting.curate(self._ctx, source_ids)
+
+    def list_dropped(self, source_ids: Sequence[str] = (), limit: int = 100) -> list[DroppedEntry]:
+        return drafting.list_dropped(self._ctx, source_ids, limit)
+
+    # --- reviewing -------------------------------------------------------------
+
+    def list_drafts(
+        self,
+        *,
+        states: Sequence[DraftState] = (),
+        source_ids: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Draft]:
+        return reviewing.list_drafts(
+            self._ctx, states=states, source_ids=source_ids, since=since, limit=limit
+        )
+
+    def get_draft(self, draft_id: int) -> Draft:
+        return reviewing.get_draft(self._ctx, draft_id)
+
+    def draft_markdown(self, draft_id: int) -> str:
+        return reviewing.draft_markdown(self._ctx, draft_id)
+
+    def draft_history(self, draft_id: int) -> list[DraftEvent]:
+        return reviewing.draft_history(self._ctx, draft_id)
+
+    def approve(
+        self,
+        draft_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        force: bool = False,
+        version: int | None = None,
+    ) -> Draft:
+        """Approve a draft. ``version`` (default: the current one) guards against
+        approving something another reviewer changed meanwhile."""
+        return reviewing.approve(
+            self._ctx, draft_id, by=by, note=note, force=force, version=version
+        )
+
+    def reject(
+        self, draft_id: int, *, by: str, note: str | None = None, version: int | None = None
+    ) -> Draft:
+        """Reject a draft; its story stays gone when the feed shows it again."""
+        return reviewing.reject(self._ctx, draft_id, by=by, note=note, version=version)
+
+    def reopen(self, draft_id: int, *, by: str, note: str | None = None) -> Draft:
+        return reviewing.reopen(self._ctx, draft_id, by=by, note=note)
+
+    def edit_draft(
+        self, draft_id: int, markdown: str, *, by: str, note: str | None = None
+    ) -> Draft:
+        """Replace a draft's content with an edited Markdown version.
+
+        The version in the front matter is the one the edit was based on: an edit of
+        a draft that changed meanwhile is refused (StaleVersionError). Flags (verbatim
+        check, budget) are computed again on the new content."""
+        return reviewing.edit_draft(self._ctx, draft_id, markdown, by=by, note=note)
+
+    def accept_proposed(self, draft_id: int, *, by: str) -> Draft:
+        """Take the machine's new version of a draft whose source changed."""
+        return reviewing.accept_proposed(self._ctx, draft_id, by=by)
+
+    # --- publishing ------------------------------------------------------------
+
+    def publish(self, targets: Sequence[str] = (), *, dry_run: bool = False) -> list[PublishResult]:
+        """Publish approved drafts (and changed published ones) to the targets; each
+        post goes to each target once, again only when its content changed."""
+        return publishing.publish(self._ctx, targets, dry_run=dry_run)
+
+    def unpublish(self, draft_id: int, targets: Sequence[str] = ()) -> list[PublishResult]:
+        """Take a published post down everywhere it went (or from the given targets)."""
+        return publishing.unpublish(self._ctx, draft_id, targets)
+
+    def publish_status(self) -> list[LedgerRow]:
+        return publishing.publish_status(self._ctx)
+
+    # --- status ----------------------------------------------------------------
+
+    def status(self) -> list[SourceStatus]:
+        """Per source: counts, last success/error, failures, next due, gone."""
+        return status.status(self._ctx)
+
+    def list_entries(self, *, source_id: str | None = None, limit: int = 100) -> list[Entry]:
+        return status.list_entries(self._ctx, source_id=source_id, limit=limit)
+
+    def count_entries(self, source_id: str | None = None) -> int:
+        return status.count_entries(self._ctx, source_id)
+
+
+def make_curator(
+    settings: Settings | None = None,
+    *,
+    sources_path: str | None = None,
+    database_url: str | None = None,
+    data_dir: str | None = None,
+    clock: Clock = utc_now,
+    parse_workers: int | None = None,
+) -> Curator:
+    """Build a Curator from settings (or from sources.yaml and CURATOR_* env vars)."""
+    if settings is None:
+        settings = load_settings(sources_path, database_url=database_url, data_dir=data_dir)
+    store = Store(settings.database_url)
+    return Curator(settings, store, clock=clock, parse_workers=parse_workers)

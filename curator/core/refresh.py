@@ -1,0 +1,286 @@
+"""Refresh sources: fetch feeds, store entries, fetch and extract their article pages.
+
+One unit of work per source (decide the new state, apply it and the entries in one
+transaction) and one per article page (the page, its extraction and quotes together)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import replace
+
+from curator.core import drafting
+from curator.core._context import ArticleCallback
+from curator.core._context import Context
+from curator.core._context import ReportCallback
+from curator.core._context import get_source
+from curator.core._context import make_fetcher
+from curator.core.extraction import run_extraction
+from curator.curate import check_entry
+from curator.errors import StoreError
+from curator.fetch import Fetcher
+from curator.fetch import decide_source_state
+from curator.fetch import is_due
+from curator.model import ArticleReport
+from curator.model import ArticleToFetch
+from curator.model import EntryCounts
+from curator.model import FeedFetch
+from curator.model import FeedRequest
+from curator.model import FetchAttempt
+from curator.model import FetchOutcome
+from curator.model import FilterRules
+from curator.model import PageRequest
+from curator.model import Source
+from curator.model import SourceReport
+from curator.model import SourceState
+
+logger = logging.getLogger(__name__)
+
+
+def fetch(
+    ctx: Context,
+    source_ids: Sequence[str] = (),
+    *,
+    only_due: bool = False,
+    on_report: ReportCallback | None = None,
+    on_article: ArticleCallback | None = None,
+    on_done: ReportCallback | None = None,
+) -> list[SourceReport]:
+    """Fetch the given sources (default: every enabled one) and store their entries,
+    then fetch, extract and store the article pages of new entries (with their quotes).
+
+    ``on_report`` is called with each source's report once its feed is stored;
+    ``on_done`` with its final report (articles and quotes counted) as soon as its
+    article pages are stored too, so a run that is killed has reported what it did.
+    """
+    return asyncio.run(
+        fetch_async(
+            ctx,
+            source_ids,
+            only_due=only_due,
+            on_report=on_report,
+            on_article=on_article,
+            on_done=on_done,
+        )
+    )
+
+
+async def fetch_async(
+    ctx: Context,
+    source_ids: Sequence[str] = (),
+    *,
+    only_due: bool = False,
+    on_report: ReportCallback | None = None,
+    on_article: ArticleCallback | None = None,
+    on_done: ReportCallback | None = None,
+) -> list[SourceReport]:
+    selected = _select_sources(ctx, source_ids)
+    ctx.store.sync_sources(ctx.settings.sources, now=ctx.clock())
+    states = {state.source_id: state for state in ctx.store.list_source_states()}
+    now = ctx.clock()
+    to_fetch = [
+        source
+        for source in selected
+        if not states[source.id].gone and (not only_due or is_due(states[source.id], now))
+    ]
+    requests = [_feed_request(states[source.id], source) for source in to_fetch]
+    by_id = {source.id: source for source in to_fetch}
+    reports: list[SourceReport] = []
+    async with make_fetcher(ctx) as fetcher:
+        async for fetched in fetcher.fetch_feeds(requests):
+            source = by_id[fetched.source_id]
+            # The write runs in a thread so the other fetches go on meanwhile;
+            # awaiting it keeps one writer and one transaction per source.
+            report = await asyncio.to_thread(_store_fetch, ctx, source, states[source.id], fetched)
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
+            if on_done is not None and not source.fetch_articles:
+                on_done(report)
+        with_articles = [s.id for s in to_fetch if s.fetch_articles]
+        if with_articles:
+            by_source: dict[str, list[ArticleReport]] = {}
+            fed = {report.source_id: report for report in reports}
+
+            def source_done(source_id: str, articles: list[ArticleReport]) -> None:
+                if on_done is not None:
+                    on_done(_with_articles(fed[source_id], {source_id: articles}))
+
+            for article in await _fetch_articles(
+                ctx, fetcher, with_articles, on_article, source_done
+            ):
+                by_source.setdefault(article.source_id, []).append(article)
+            reports = [_with_articles(report, by_source) for report in reports]
+    if any(s.fetch_articles for s in to_fetch):
+        drafting.curate(ctx, [s.id for s in to_fetch])
+    order = {source.id: i for i, source in enumerate(to_fetch)}
+    reports.sort(key=lambda r: order[r.source_id])
+    return reports
+
+
+def _select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
+    if source_ids:
+        return [get_source(ctx, source_id) for source_id in dict.fromkeys(source_ids)]
+    return [source for source in ctx.settings.sources if source.enabled]
+
+
+def _store_fetch(
+    ctx: Context, source: Source, state: SourceState, fetched: FeedFetch
+) -> SourceReport:
+    now = ctx.clock()
+    new_state = decide_source_state(
+        state,
+        fetched,
+        now=now,
+        interval=source.interval,
+        max_backoff=ctx.settings.fetch.max_backoff,
+    )
+    if new_state.url != state.url:
+        logger.warning(
+            "%s: moved permanently, now fetching %s (was %s)",
+            source.id,
+            new_state.url,
+            state.url,
+        )
+    if new_state.gone and not state.gone:
+        logger.warning("%s: gone (HTTP 410); polling stops, entries are kept", source.id)
+    entries = fetched.feed.entries if fetched.feed is not None else ()
+    attempt = FetchAttempt(
+        source_id=source.id,
+        started_at=fetched.started_at or now,
+        duration=fetched.duration,
+        outcome=fetched.outcome,
+        http_status=fetched.http_status,
+        error=fetched.error,
+    )
+    try:
+        counts = ctx.store.apply_fetch(new_state, attempt, entries, now=now)
+    except StoreError as e:
+        # The database refused this source's entries: that source fails alone.
+        # Record the failure without its entries (if the database lets us).
+        logger.warning("could not store %s: %s", source.id, e)
+        failed = replace(fetched, outcome=FetchOutcome.ERROR, error=f"not stored: {e}")
+        failed_state = decide_source_state(
+            state,
+            failed,
+            now=now,
+            interval=source.interval,
+            max_backoff=ctx.settings.fetch.max_backoff,
+        )
+        failed_attempt = replace(attempt, outcome=FetchOutcome.ERROR, error=failed.error)
+        with contextlib.suppress(StoreError):
+            ctx.store.apply_fetch(failed_state, failed_attempt, (), now=now)
+        return SourceReport(
+            source_id=source.id,
+            outcome=FetchOutcome.ERROR,
+            http_status=fetched.http_status,
+            error=failed.error,
+            duration=fetched.duration,
+        )
+    return SourceReport(
+        source_id=source.id,
+        outcome=fetched.outcome,
+        counts=counts if fetched.outcome is FetchOutcome.OK else EntryCounts(),
+        http_status=fetched.http_status,
+        error=fetched.error,
+        duration=fetched.duration,
+    )
+
+
+async def _fetch_articles(
+    ctx: Context,
+    fetcher: Fetcher,
+    source_ids: Sequence[str],
+    on_article: ArticleCallback | None,
+    source_done: Callable[[str, list[ArticleReport]], None] | None = None,
+) -> list[ArticleReport]:
+    """Fetch, extract and store the article page of every entry that has none yet.
+
+    ``source_done`` is called for each of ``source_ids`` once its last page is stored.
+    """
+    sources = {source.id: source for source in ctx.settings.sources}
+    todo = [
+        item
+        for item in ctx.store.articles_to_fetch(source_ids=source_ids)
+        if item.source_id in sources and _entry_passes(ctx, item, sources[item.source_id])
+    ]
+    left = Counter(item.source_id for item in todo)
+    done: dict[str, list[ArticleReport]] = {source_id: [] for source_id in source_ids}
+    if source_done is not None:
+        for source_id in done:
+            if not left[source_id]:
+                source_done(source_id, [])
+    requests = [
+        PageRequest(
+            url=item.url,
+            entry_id=item.entry_id,
+            source_id=item.source_id,
+            respect_robots=sources[item.source_id].robots,
+            allow_file=sources[item.source_id].url.startswith("file:"),
+        )
+        for item in todo
+    ]
+    reports: list[ArticleReport] = []
+    async for page in fetcher.fetch_pages(requests):
+        assert page.entry_id is not None and page.source_id is not None
+        extraction = None
+        if page.body is not None:
+            extraction = await run_extraction(
+                fetcher, page.body, page.final_url or page.url, page.content_type, page.charset
+            )
+        await asyncio.to_thread(
+            ctx.store.save_article, page.source_id, page, extraction, now=ctx.clock()
+        )
+        error = page.error or (extraction.error if extraction else None)
+        report = ArticleReport(
+            entry_id=page.entry_id,
+            source_id=page.source_id,
+            url=page.url,
+            error=error,
+            quotes=len(extraction.quotes) if extraction else 0,
+        )
+        reports.append(report)
+        if on_article is not None:
+            on_article(report)
+        left[page.source_id] -= 1
+        done.setdefault(page.source_id, []).append(report)
+        if source_done is not None and not left[page.source_id]:
+            source_done(page.source_id, done[page.source_id])
+    return reports
+
+
+def _entry_passes(ctx: Context, item: ArticleToFetch, source: Source) -> bool:
+    """Filters that can be decided from the feed alone, before fetching the page."""
+    if source.filters == FilterRules():
+        return True
+    entry = ctx.store.get_entry(item.entry_id)
+    reason = check_entry(entry, source.tags, source.filters, now=ctx.clock())
+    if reason is None:
+        return True
+    ctx.store.record_dropped(entry.id, source.id, reason, ctx.clock())
+    return False
+
+
+def _with_articles(report: SourceReport, by_source: dict[str, list[ArticleReport]]) -> SourceReport:
+    mine = by_source.get(report.source_id, [])
+    return replace(
+        report,
+        articles=sum(1 for a in mine if a.error is None),
+        article_errors=sum(1 for a in mine if a.error is not None),
+        quotes=sum(a.quotes for a in mine),
+    )
+
+
+def _feed_request(state: SourceState, source: Source) -> FeedRequest:
+    return FeedRequest(
+        source_id=state.source_id,
+        url=state.url,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        configured_url=source.url,
+        allow_private_networks=source.allow_private_networks,
+    )

@@ -1,0 +1,202 @@
+"""Review use cases: the pure rules of curator.review applied with a version check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from curator import review
+from curator.core._context import Context
+from curator.core._context import get_source
+from curator.curate import check_draft
+from curator.curate import draft_checks
+from curator.curate import normalise_url
+from curator.curate import parse_markdown
+from curator.curate import render_markdown
+from curator.model import Article
+from curator.model import Draft
+from curator.model import DraftCheck
+from curator.model import DraftContent
+from curator.model import DraftEvent
+from curator.model import DraftFlag
+from curator.model import DraftState
+from curator.model import Quote
+
+logger = logging.getLogger(__name__)
+
+#: Why a draft has a flag that its content and article no longer explain.
+_FLAG_REASONS = {
+    DraftFlag.SOURCE_CHANGED: "the source article changed after an edit: "
+    "`curator drafts accept-source ID` takes the machine's new version",
+}
+_STALE_FLAG = "flagged when last saved (the article or the settings have changed since)"
+
+
+def list_drafts(
+    ctx: Context,
+    *,
+    states: Sequence[DraftState] = (),
+    source_ids: Sequence[str] = (),
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[Draft]:
+    for source_id in source_ids:
+        get_source(ctx, source_id)
+    drafts = ctx.store.list_drafts(states=states, source_ids=source_ids, since=since, limit=limit)
+    return [_with_checks(ctx, _with_credits(ctx, draft)) for draft in drafts]
+
+
+def get_draft(ctx: Context, draft_id: int) -> Draft:
+    return _with_checks(ctx, _with_credits(ctx, ctx.store.get_draft(draft_id)))
+
+
+def _with_checks(ctx: Context, draft: Draft) -> Draft:
+    """Why the draft has each of its flags (computed when read: not stored)."""
+    if not draft.flags:
+        return draft
+    article, quotes = _article_of(ctx, draft)
+    found = draft_checks(draft.content, article or "", ctx.settings.curate, quotes=quotes)
+    checks = [c for c in found if c.flag in draft.flags]
+    checks += [
+        DraftCheck(flag=flag, reason=_FLAG_REASONS.get(flag, _STALE_FLAG))
+        for flag in draft.flags
+        if not any(c.flag is flag for c in checks)
+    ]
+    order = list(DraftFlag)
+    return replace(draft, checks=tuple(sorted(checks, key=lambda c: order.index(c.flag))))
+
+
+def _with_credits(ctx: Context, draft: Draft) -> Draft:
+    """ "Also reported by" comes from the stories merged into this one."""
+    credits = ctx.store.list_also_reported(draft.id)
+    if not credits:
+        return draft
+    known = {(c.outlet, c.url) for c in draft.content.also_reported_by}
+    extra = tuple(c for c in credits if (c.outlet, c.url) not in known)
+    content = replace(draft.content, also_reported_by=draft.content.also_reported_by + extra)
+    return replace(draft, content=content)
+
+
+def draft_markdown(ctx: Context, draft_id: int) -> str:
+    return render_markdown(get_draft(ctx, draft_id))
+
+
+def draft_history(ctx: Context, draft_id: int) -> list[DraftEvent]:
+    return ctx.store.draft_history(draft_id)
+
+
+def approve(
+    ctx: Context,
+    draft_id: int,
+    *,
+    by: str,
+    note: str | None = None,
+    force: bool = False,
+    version: int | None = None,
+) -> Draft:
+    """Approve a draft. ``version`` (default: the current one) guards against
+    approving something another reviewer changed meanwhile."""
+    draft = ctx.store.get_draft(draft_id)
+    expected = draft.version if version is None else version
+    return _save(
+        ctx,
+        draft,
+        review.approve(
+            draft, by=by, now=ctx.clock(), expected_version=expected, note=note, force=force
+        ),
+    )
+
+
+def reject(
+    ctx: Context, draft_id: int, *, by: str, note: str | None = None, version: int | None = None
+) -> Draft:
+    """Reject a draft; its story stays gone when the feed shows it again."""
+    draft = ctx.store.get_draft(draft_id)
+    expected = draft.version if version is None else version
+    saved = _save(
+        ctx,
+        draft,
+        review.reject(draft, by=by, now=ctx.clock(), expected_version=expected, note=note),
+    )
+    entry = ctx.store.get_entry(draft.entry_id)
+    ctx.store.add_tombstone(
+        reason=f"draft {draft_id} rejected by {by}",
+        now=ctx.clock(),
+        source_id=draft.source_id,
+        key=entry.key,
+        url=normalise_url(draft.content.source_url) if draft.content.source_url else None,
+    )
+    return saved
+
+
+def reopen(ctx: Context, draft_id: int, *, by: str, note: str | None = None) -> Draft:
+    draft = ctx.store.get_draft(draft_id)
+    return _save(
+        ctx,
+        draft,
+        review.reopen(draft, by=by, now=ctx.clock(), expected_version=draft.version, note=note),
+    )
+
+
+def edit_draft(
+    ctx: Context, draft_id: int, markdown: str, *, by: str, note: str | None = None
+) -> Draft:
+    """Replace a draft's content with an edited Markdown version.
+
+    The version in the front matter is the one the edit was based on: an edit of
+    a draft that changed meanwhile is refused (StaleVersionError). Flags (verbatim
+    check, budget) are computed again on the new content."""
+    expected, content = parse_markdown(markdown)
+    draft = ctx.store.get_draft(draft_id)
+    # Credits of merged stories are derived (shown, not stored): leave them out.
+    derived = set(ctx.store.list_also_reported(draft_id))
+    content = replace(
+        content,
+        also_reported_by=tuple(c for c in content.also_reported_by if c not in derived),
+    )
+    flags = _flags_for(ctx, draft, content)
+    return _save(
+        ctx,
+        draft,
+        review.edit(
+            draft,
+            content,
+            flags=flags,
+            by=by,
+            now=ctx.clock(),
+            expected_version=expected,
+            note=note,
+        ),
+    )
+
+
+def accept_proposed(ctx: Context, draft_id: int, *, by: str) -> Draft:
+    """Take the machine's new version of a draft whose source changed."""
+    draft = ctx.store.get_draft(draft_id)
+    flags = _flags_for(ctx, draft, draft.proposed) if draft.proposed else None
+    return _save(
+        ctx,
+        draft,
+        review.accept_proposed(
+            draft, by=by, now=ctx.clock(), expected_version=draft.version, flags=flags
+        ),
+    )
+
+
+def _article_of(ctx: Context, draft: Draft) -> tuple[Article | None, Sequence[Quote]]:
+    if draft.article_id is None:
+        return None, ()
+    return ctx.store.get_article(draft.article_id)
+
+
+def _flags_for(ctx: Context, draft: Draft, content: DraftContent) -> tuple[DraftFlag, ...]:
+    article, quotes = _article_of(ctx, draft)
+    return check_draft(content, article or "", ctx.settings.curate, quotes=quotes)
+
+
+def _save(ctx: Context, before: Draft, change: tuple[Draft, DraftEvent]) -> Draft:
+    after, event = change
+    ctx.store.save_draft(after, event, expected_version=before.version)
+    return _with_checks(ctx, _with_credits(ctx, after))
