@@ -313,3 +313,26 @@ def test_allow_private_networks_per_source() -> None:
         "s.yaml",
     )
     assert [s.allow_private_networks for s in settings.sources] == [True, False]
+
+
+def test_a_sources_min_words_0_turns_the_defaults_minimum_off() -> None:
+    settings = parse_sources_document(
+        "defaults:\n  filters: {min_words: 200, max_age: 2d}\n"
+        "sources:\n"
+        "  - {id: a, url: 'https://e.com/a', filters: {min_words: 0}}\n"
+        "  - {id: b, url: 'https://e.com/b'}\n",
+        "s.yaml",
+    )
+    a, b = settings.sources
+    assert (a.filters.min_words, a.filters.max_age) == (0, timedelta(days=2))
+    assert b.filters.min_words == 200
+
+
+def test_stars_in_values_are_not_counted_as_aliases() -> None:
+    # More than 100 "*" in the text sends it to the alias count, which finds 50.
+    text = "defaults:\n  interval: &i 1h\nsources:\n" + "".join(
+        f"  - {{id: s{n}, url: 'https://e.org/{n}?q=*', interval: *i}}\n" for n in range(50)
+    )
+    settings = parse_sources_document(text + "  - {id: last, url: 'https://e.org/*'}\n", "s.yaml")
+    assert len(settings.sources) == 51
+    assert settings.sources[0].interval == timedelta(hours=1)
