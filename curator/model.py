@@ -492,6 +492,47 @@ class EntryToDraft:
     article_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DropEntry:
+    """Intent: the entry makes no draft, for this reason (filters, a tombstone)."""
+
+    entry_id: int
+    source_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditEntry:
+    """Intent: the entry reports a story that already has a draft ("also reported by")."""
+
+    draft_id: int
+    entry_id: int
+    source_id: str
+    outlet: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewDraft:
+    """Intent: a new draft of the entry's story (state new, version 1)."""
+
+    entry_id: int
+    source_id: str
+    article_id: int
+    content: DraftContent
+    flags: tuple[DraftFlag, ...]
+    story_url: str
+    outlet: str  # for "also reported by" when another process drafted the story first
+    url: str
+    extraction_version: str
+    signature: object = None  # opaque JSON value for near-duplicate detection
+
+
+#: What curating one entry decides (curator.curate.decide_entry); the store applies
+#: it in one transaction.
+CurationIntent = DropEntry | CreditEntry | NewDraft
+
+
 # --- publishing (#6) -------------------------------------------------------------------
 
 

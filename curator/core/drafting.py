@@ -11,13 +11,11 @@ from curator.core._context import Context
 from curator.core._context import get_source
 from curator.curate import StorySignature
 from curator.curate import build_draft
-from curator.curate import check_article
 from curator.curate import check_draft
-from curator.curate import find_same_story
-from curator.curate import normalise_url
+from curator.curate import decide_entry
 from curator.curate import signature_from_json
-from curator.curate import signature_to_json
-from curator.curate import story_signature
+from curator.curate import story_url_of
+from curator.errors import CuratorError
 from curator.errors import NotFoundError
 from curator.extract.pipeline import EXTRACTION_VERSION
 from curator.model import Draft
@@ -36,7 +34,11 @@ DEDUP_WINDOW = timedelta(days=7)
 def curate(ctx: Context, source_ids: Sequence[str] = ()) -> list[Draft]:
     """Make a draft of every extracted article that has none (one per story):
     filters drop what they must (with the reason), the same story from another
-    source is credited as "also reported by" instead of drafted again."""
+    source is credited as "also reported by" instead of drafted again.
+
+    Each entry is one unit of work (decided without I/O, applied in one transaction);
+    an entry that fails is logged and left for the next run, and the others go on.
+    """
     for source_id in source_ids:
         get_source(ctx, source_id)
     sources = {source.id: source for source in ctx.settings.sources}
@@ -50,61 +52,44 @@ def curate(ctx: Context, source_ids: Sequence[str] = ()) -> list[Draft]:
     created: list[Draft] = []
     for item in ctx.store.entries_needing_drafts(source_ids=source_ids, limit=10_000):
         source = sources.get(item.source_id)
-        if source is not None:
-            draft = _curate_one(ctx, item, source, candidates)
-            if draft is not None:
-                created.append(draft)
+        if source is None:
+            continue
+        try:
+            draft = curate_entry(ctx, item, source, candidates)
+        except CuratorError as e:
+            logger.warning("%s: entry %s not curated: %s", item.source_id, item.entry_id, e)
+            continue
+        if draft is not None:
+            created.append(draft)
     return created
 
 
-def _curate_one(
+def curate_entry(
     ctx: Context,
     item: EntryToDraft,
     source: Source,
     candidates: list[tuple[int, str, StorySignature]],
 ) -> Draft | None:
-    now = ctx.clock()
+    """Curate one entry: read, decide (pure), apply (one transaction)."""
     entry = ctx.store.get_entry(item.entry_id)
     article, quotes = ctx.store.get_article(item.article_id)
     if article is None:
         return None
-    reason = check_article(article, source.filters)
-    url = article.canonical_url or article.url or entry.link or ""
-    story_url = normalise_url(url)
-    if reason is None and ctx.store.is_tombstoned(source.id, entry.key, story_url):
-        reason = "removed earlier: the story was rejected or taken down"
-    if reason is not None:
-        ctx.store.record_dropped(entry.id, source.id, reason, now)
-        return None
-    signature = story_signature(title=article.title or entry.title, text=article.text)
-    same = find_same_story(
-        url=story_url,
-        signature=signature,
-        candidates=candidates,
-        threshold=ctx.settings.curate.dedup_threshold,
-    )
-    if same is not None:
-        ctx.store.add_also_reported(same, source.id, entry.id, source.outlet, url)
-        return None
-    content = build_draft(
-        article=article,
-        quotes=quotes,
+    _, story_url = story_url_of(article, entry)
+    intent, signature = decide_entry(
         entry=entry,
+        article=article,
+        article_id=item.article_id,
+        quotes=quotes,
         source=source,
         settings=ctx.settings.curate,
-    )
-    draft = ctx.store.create_draft(
-        content=content,
-        source_id=source.id,
-        entry_id=entry.id,
-        story_url=story_url,
-        now=now,
-        flags=check_draft(content, article, ctx.settings.curate, quotes=quotes),
-        article_id=item.article_id,
+        tombstoned=ctx.store.is_tombstoned(source.id, entry.key, story_url),
+        candidates=candidates,
         extraction_version=EXTRACTION_VERSION,
-        signature=signature_to_json(signature),
     )
-    candidates.insert(0, (draft.id, story_url, signature))
+    draft = ctx.store.apply_curation(intent, now=ctx.clock())
+    if draft is not None and signature is not None:
+        candidates.insert(0, (draft.id, story_url, signature))
     return draft
 
 

@@ -8,6 +8,7 @@
 - checks.py: check_draft / draft_checks — verbatim, misquote, budget, no quotes, thin
 - markdown.py: the Markdown + YAML front matter a reviewer edits
 - filters.py: keep/block rules, min_words, max_age
+- decide.py: decide_entry — one entry → drop / credit / new draft (an intent)
 - dedup.py: story signatures (MinHash) and URL normalisation: one draft per story
 
 Imports only curator.model, curator.errors and curator.config.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 from curator.curate.checks import check_draft as check_draft
 from curator.curate.checks import draft_checks as draft_checks
+from curator.curate.decide import decide_entry as decide_entry
+from curator.curate.decide import story_url_of as story_url_of
 from curator.curate.dedup import StorySignature as StorySignature
 from curator.curate.dedup import find_same_story as find_same_story
 from curator.curate.dedup import normalise_url as normalise_url
@@ -35,6 +38,7 @@ __all__ = [
     "check_article",
     "check_draft",
     "check_entry",
+    "decide_entry",
     "draft_checks",
     "find_same_story",
     "normalise_url",
@@ -43,4 +47,5 @@ __all__ = [
     "signature_from_json",
     "signature_to_json",
     "story_signature",
+    "story_url_of",
 ]

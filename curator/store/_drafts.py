@@ -25,20 +25,25 @@ from sqlalchemy import null
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from curator.errors import DraftError
 from curator.errors import NotFoundError
 from curator.errors import StaleVersionError
 from curator.errors import StoreError
 from curator.model import Credit
+from curator.model import CreditEntry
+from curator.model import CurationIntent
 from curator.model import Draft
 from curator.model import DraftContent
 from curator.model import DraftEvent
 from curator.model import DraftFlag
 from curator.model import DraftQuote
 from curator.model import DraftState
+from curator.model import DropEntry
 from curator.model import DroppedEntry
 from curator.model import EntryToDraft
+from curator.model import NewDraft
 from curator.store import tables
 
 DEFAULT_LIMIT: Final = 100
@@ -110,6 +115,38 @@ class DraftStore:
             conn.execute(insert(tables.draft_events).values(_event_values(event)))
             row = conn.execute(select(d).where(d.c.id == draft_id)).one()
         return _draft_from_row(row)
+
+    def apply_curation(self, intent: CurationIntent, *, now: datetime) -> Draft | None:
+        """Apply what curating one entry decided, in one transaction; the new draft, if any.
+
+        Another process may have curated the same entry or drafted the same story
+        meanwhile; the unique keys (one draft per entry, one per story URL) decide, and
+        the loser is not an error: an entry that already belongs to a draft is left
+        alone, and a story that already has a draft credits this entry to it instead.
+        """
+        _require_aware(now)
+        with self._transaction(f"could not curate entry {intent.entry_id}", write=True) as conn:
+            if isinstance(intent, DropEntry):
+                _record_dropped(conn, intent.entry_id, intent.source_id, intent.reason, now)
+                return None
+            if _owner_of(conn, intent.entry_id) is not None:
+                return None  # curated meanwhile (another process or an earlier run)
+            if isinstance(intent, CreditEntry):
+                _credit(conn, intent)
+                return None
+            same = _draft_of_story(conn, intent.story_url)
+            if same is None:
+                try:
+                    with conn.begin_nested():  # a savepoint: a lost race rolls back alone
+                        return _insert_draft(conn, intent, now)
+                except IntegrityError:
+                    if _owner_of(conn, intent.entry_id) is not None:
+                        return None
+                    same = _draft_of_story(conn, intent.story_url)
+                    if same is None:
+                        raise
+            _credit(conn, _credit_for(intent, same))
+            return None
 
     def get_draft(self, draft_id: int) -> Draft:
         """One draft by id. NotFoundError if there is none."""
@@ -314,17 +351,8 @@ class DraftStore:
     def record_dropped(self, entry_id: int, source_id: str, reason: str, now: datetime) -> None:
         """Remember that an entry makes no draft, and why (recording it again replaces it)."""
         _require_aware(now)
-        dr = tables.dropped_entries
         with self._transaction(f"could not record dropped entry {entry_id}", write=True) as conn:
-            done = conn.execute(
-                update(dr)
-                .where(dr.c.entry_id == entry_id)
-                .values(source_id=source_id, reason=reason, at=now)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    insert(dr).values(entry_id=entry_id, source_id=source_id, reason=reason, at=now)
-                )
+            _record_dropped(conn, entry_id, source_id, reason, now)
 
     def list_dropped(
         self, *, source_ids: Sequence[str] = (), limit: int = DEFAULT_LIMIT
@@ -397,6 +425,85 @@ class DraftStore:
 
 
 # -- DraftContent <-> JSON --------------------------------------------------------
+
+
+def _owner_of(conn: Connection, entry_id: int) -> int | None:
+    """The draft an entry belongs to (as its primary entry or as "also reported by")."""
+    d, ds = tables.drafts, tables.draft_sources
+    owner = conn.execute(select(d.c.id).where(d.c.entry_id == entry_id)).scalar()
+    if owner is None:
+        owner = conn.execute(select(ds.c.draft_id).where(ds.c.entry_id == entry_id)).scalar()
+    return None if owner is None else int(owner)
+
+
+def _draft_of_story(conn: Connection, story_url: str) -> int | None:
+    if not story_url:
+        return None  # no URL: only near-duplicate detection can tell
+    d = tables.drafts
+    found = conn.execute(select(d.c.id).where(d.c.story_url == story_url)).scalar()
+    return None if found is None else int(found)
+
+
+def _credit_for(intent: NewDraft, draft_id: int) -> CreditEntry:
+    return CreditEntry(
+        draft_id=draft_id,
+        entry_id=intent.entry_id,
+        source_id=intent.source_id,
+        outlet=intent.outlet,
+        url=intent.url,
+    )
+
+
+def _credit(conn: Connection, intent: CreditEntry) -> None:
+    conn.execute(
+        insert(tables.draft_sources).values(
+            draft_id=intent.draft_id,
+            source_id=intent.source_id,
+            entry_id=intent.entry_id,
+            outlet=intent.outlet,
+            url=intent.url,
+        )
+    )
+
+
+def _insert_draft(conn: Connection, intent: NewDraft, now: datetime) -> Draft:
+    d = tables.drafts
+    values = {
+        "state": DraftState.NEW.value,
+        "version": 1,
+        "content": content_to_json(intent.content),
+        "proposed": null(),  # SQL NULL, not JSON null
+        "machine": content_to_json(intent.content),
+        "flags": [DraftFlag(flag).value for flag in intent.flags],
+        "source_id": intent.source_id,
+        "entry_id": intent.entry_id,
+        "article_id": intent.article_id,
+        "extraction_version": intent.extraction_version,
+        "edited": False,
+        "story_url": intent.story_url,
+        "signature": null() if intent.signature is None else intent.signature,
+        "created_at": now,
+        "updated_at": now,
+    }
+    draft_id = int(conn.execute(insert(d).values(values).returning(d.c.id)).scalar_one())
+    event = DraftEvent(draft_id=draft_id, at=now, by="curator", action="created", version=1)
+    conn.execute(insert(tables.draft_events).values(_event_values(event)))
+    return _draft_from_row(conn.execute(select(d).where(d.c.id == draft_id)).one())
+
+
+def _record_dropped(
+    conn: Connection, entry_id: int, source_id: str, reason: str, now: datetime
+) -> None:
+    dr = tables.dropped_entries
+    done = conn.execute(
+        update(dr)
+        .where(dr.c.entry_id == entry_id)
+        .values(source_id=source_id, reason=reason, at=now)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(dr).values(entry_id=entry_id, source_id=source_id, reason=reason, at=now)
+        )
 
 
 def content_to_json(content: DraftContent) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy import true
 
 from curator.store.types import UTCDateTime
@@ -179,7 +180,15 @@ drafts = Table(
     Column("signature", JSON),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    Index(None, "story_url"),
+    # One draft per story: two processes cannot both draft the same URL (#11). A
+    # story without a URL ("") is told apart by near-duplicate detection only.
+    Index(
+        "uq_drafts_story_url",
+        "story_url",
+        unique=True,
+        sqlite_where=text("story_url <> ''"),
+        postgresql_where=text("story_url <> ''"),
+    ),
     Index(None, "created_at"),
     Index(None, "state", "created_at"),
 )

@@ -17,16 +17,19 @@ from curator.errors import StaleVersionError
 from curator.errors import StoreError
 from curator.model import Article
 from curator.model import Credit
+from curator.model import CreditEntry
 from curator.model import Draft
 from curator.model import DraftContent
 from curator.model import DraftEvent
 from curator.model import DraftFlag
 from curator.model import DraftQuote
 from curator.model import DraftState
+from curator.model import DropEntry
 from curator.model import Extraction
 from curator.model import FeedEntry
 from curator.model import FetchAttempt
 from curator.model import FetchOutcome
+from curator.model import NewDraft
 from curator.model import PageFetch
 from curator.model import Source
 from curator.review import rules
@@ -381,3 +384,74 @@ def test_errors_are_store_errors_without_a_schema(empty_store: Store) -> None:
         empty_store.get_draft(1)
     with pytest.raises(StoreError, match="could not find the entries needing drafts"):
         empty_store.entries_needing_drafts()
+
+
+# -- curating one entry: one transaction, unique keys decide races (#11) -----------------
+
+
+def _new_draft(ids: dict[str, int], key: str, story_url: str) -> NewDraft:
+    return NewDraft(
+        entry_id=ids[key],
+        source_id=key[0],
+        article_id=ids[f"art:{key}"],
+        content=replace(CONTENT, headline=f"Story {key}"),
+        flags=(DraftFlag.THIN,),
+        story_url=story_url,
+        outlet=f"Outlet {key[0]}",
+        url=f"https://{key[0]}.example/{key}",
+        extraction_version="a1+q1",
+        signature={"k": key},
+    )
+
+
+def test_apply_curation_new_draft_drop_and_credit(store: Store) -> None:
+    ids = _world(store)
+    draft = store.apply_curation(_new_draft(ids, "a0", "https://story/1"), now=T0)
+    assert draft is not None and draft.entry_id == ids["a0"] and draft.flags == (DraftFlag.THIN,)
+    assert [e.action for e in store.draft_history(draft.id)] == ["created"]
+    credit = CreditEntry(
+        draft_id=draft.id, entry_id=ids["b0"], source_id="b", outlet="B News", url="https://b/0"
+    )
+    assert store.apply_curation(credit, now=T0) is None
+    assert store.list_also_reported(draft.id) == [Credit(outlet="B News", url="https://b/0")]
+    drop = DropEntry(entry_id=ids["a1"], source_id="a", reason="too short")
+    assert store.apply_curation(drop, now=T0) is None
+    assert [d.reason for d in store.list_dropped()] == ["too short"]
+    assert {e.entry_id for e in store.entries_needing_drafts()} == {ids["a2"], ids["b1"]}
+
+
+def test_a_second_process_curating_the_same_entry_is_a_skip(store: Store) -> None:
+    ids = _world(store)
+    first = store.apply_curation(_new_draft(ids, "a0", "https://story/1"), now=T0)
+    again = store.apply_curation(_new_draft(ids, "a0", "https://story/1"), now=T0)
+    assert first is not None and again is None
+    assert len(store.list_drafts()) == 1
+
+
+def test_the_same_story_from_another_entry_is_credited_not_drafted_twice(store: Store) -> None:
+    """Two processes both decided "new draft" for one story URL: the second insert loses
+    on the unique key and becomes an "also reported by" of the first draft."""
+    ids = _world(store)
+    first = store.apply_curation(_new_draft(ids, "a0", "https://story/1"), now=T0)
+    second = store.apply_curation(_new_draft(ids, "b0", "https://story/1"), now=T0)
+    assert first is not None and second is None
+    assert [d.id for d in store.list_drafts()] == [first.id]
+    assert store.list_also_reported(first.id) == [
+        Credit(outlet="Outlet b", url="https://b.example/b0")
+    ]
+
+
+def test_stories_without_a_url_are_not_forced_together(store: Store) -> None:
+    ids = _world(store)
+    assert store.apply_curation(_new_draft(ids, "a0", ""), now=T0) is not None
+    assert store.apply_curation(_new_draft(ids, "b0", ""), now=T0) is not None
+    assert len(store.list_drafts()) == 2
+
+
+def test_the_unique_story_key_holds_without_the_check(store: Store) -> None:
+    """The database refuses a second draft of one story URL even when the code's own
+    check is skipped (create_draft does not look)."""
+    ids = _world(store)
+    _create(store, ids, "a0", story_url="https://story/1")
+    with pytest.raises(StoreError):
+        _create(store, ids, "b0", story_url="https://story/1")

@@ -29,8 +29,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0004() -> None:
-    assert head_revision() == "0004"
+def test_head_is_0005() -> None:
+    assert head_revision() == "0005"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
@@ -118,3 +118,37 @@ def test_unknown_revision_is_a_store_error(store: Store, connection: Connection)
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(StoreError, match="could not upgrade the database schema: .*9999"):
         store.upgrade()
+
+
+def test_upgrade_to_0005_keeps_duplicate_drafts_of_a_story(
+    empty_store: Store, connection: Connection
+) -> None:
+    """Two drafts of one URL (made before the unique key) both survive 0005: the later
+    one's story_url is marked as a duplicate so the index can be built."""
+    at = "'2026-11-25T00:00:00.000000+00:00'"
+    with connection.begin():
+        command.upgrade(alembic_config(connection), "0004")
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+            " interval_seconds, fetch_articles, robots, tags, url, consecutive_failures, gone,"
+            " redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+            " 'https://s.example/feed', true, false, 60, true, true, '[]',"
+            f" 'https://s.example/feed', 0, false, 0, {at}, {at})"
+        )
+        for entry_id in (1, 2):
+            connection.exec_driver_sql(
+                "INSERT INTO entries (id, source_id, key, link, content_hash, first_seen_at,"
+                f" last_seen_at) VALUES ({entry_id}, 's', 'k{entry_id}', 'https://s/1', 'h',"
+                f" {at}, {at})"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO drafts (id, state, version, content, flags, source_id, entry_id,"
+                " extraction_version, edited, story_url, created_at, updated_at) VALUES"
+                f" ({entry_id}, 'new', 1, '{{}}', '[]', 's', {entry_id}, 'v', false,"
+                f" 'https://story/1', {at}, {at})"
+            )
+    empty_store.upgrade()
+    urls = dict(connection.exec_driver_sql("SELECT id, story_url FROM drafts").all())
+    assert urls == {1: "https://story/1", 2: "https://story/1#duplicate-of-1"}
+    indexes = {i["name"]: i for i in inspect(connection).get_indexes("drafts")}
+    assert indexes["uq_drafts_story_url"]["unique"]
