@@ -17,6 +17,8 @@ Every module works on a ``Context`` (settings, store, clock) and imports no face
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Self
@@ -34,7 +36,9 @@ from curator.core._context import Clock
 from curator.core._context import Context
 from curator.core._context import ReportCallback
 from curator.core._context import get_source
+from curator.core._context import make_fetcher
 from curator.core._context import utc_now
+from curator.core.units import Units
 from curator.model import ArticleReport
 from curator.model import Draft
 from curator.model import DraftEvent
@@ -50,7 +54,7 @@ from curator.model import SourceStatus
 from curator.model import StoredQuote
 from curator.store import Store
 
-__all__ = ["Clock", "Curator", "make_curator", "utc_now"]
+__all__ = ["Clock", "Curator", "Units", "make_curator", "utc_now"]
 
 
 class Curator:
@@ -100,6 +104,13 @@ class Curator:
 
     def get_source(self, source_id: str) -> Source:
         return get_source(self._ctx, source_id)
+
+    @contextlib.asynccontextmanager
+    async def units(self) -> AsyncIterator[Units]:
+        """The pipeline one item at a time (refresh one source, fetch one page, curate
+        one entry), sharing one fetcher: what the daemon and task workers run."""
+        async with make_fetcher(self._ctx) as fetcher:
+            yield Units(self._ctx, fetcher)
 
     # --- refresh ---------------------------------------------------------------
 

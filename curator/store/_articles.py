@@ -56,7 +56,7 @@ class ArticleStore:
         raise NotImplementedError  # provided by Store
 
     def articles_to_fetch(
-        self, *, source_ids: Sequence[str] = (), limit: int = 1000
+        self, *, source_ids: Sequence[str] = (), entry_ids: Sequence[int] = (), limit: int = 1000
     ) -> list[ArticleToFetch]:
         """Entries with a link, of sources that fetch articles, whose page was never
         fetched and which the filters did not drop."""
@@ -78,6 +78,8 @@ class ArticleStore:
         )
         if source_ids:
             query = query.where(e.c.source_id.in_(list(source_ids)))
+        if entry_ids:
+            query = query.where(e.c.id.in_(list(entry_ids)))
         with self._transaction("could not list the articles to fetch") as conn:
             return [
                 ArticleToFetch(entry_id=row.id, source_id=row.source_id, url=row.link)

@@ -383,7 +383,11 @@ class DraftStore:
     # -- work to do ------------------------------------------------------------
 
     def entries_needing_drafts(
-        self, *, source_ids: Sequence[str] = (), limit: int = DEFAULT_LIMIT
+        self,
+        *,
+        source_ids: Sequence[str] = (),
+        entry_ids: Sequence[int] = (),
+        limit: int = DEFAULT_LIMIT,
     ) -> list[EntryToDraft]:
         """Entries to make drafts of, first seen first: their article was extracted
         (articles.text is not null) and they have no draft, are not dropped, are
@@ -417,6 +421,8 @@ class DraftStore:
         )
         if source_ids:
             query = query.where(e.c.source_id.in_(list(source_ids)))
+        if entry_ids:
+            query = query.where(e.c.id.in_(list(entry_ids)))
         with self._transaction("could not find the entries needing drafts") as conn:
             return [
                 EntryToDraft(entry_id=row.id, source_id=row.source_id, article_id=row.article_id)

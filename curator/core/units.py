@@ -1,0 +1,124 @@
+"""The pipeline one item at a time, for the daemon and task workers (#11).
+
+Each method is one unit of work on one item — refresh one source, fetch and extract one
+article page, curate one entry — and can run in any process: what is due is chosen in
+SQL, and the store's unique keys make a second run of the same item a no-op. A
+``Units`` holds one fetcher (its HTTP pools and parse workers) for its lifetime, so a
+worker pays for them once, not per item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from curator.core import drafting
+from curator.core import refresh
+from curator.core._context import Context
+from curator.core._context import get_source
+from curator.core.extraction import run_extraction
+from curator.curate import signature_from_json
+from curator.fetch import Fetcher
+from curator.fetch import is_due
+from curator.model import ArticleReport
+from curator.model import Draft
+from curator.model import PageRequest
+from curator.model import SourceReport
+
+
+class Units:
+    """One item at a time; ``async with curator.units() as units: ...``."""
+
+    def __init__(self, ctx: Context, fetcher: Fetcher) -> None:
+        self._ctx = ctx
+        self._fetcher = fetcher
+
+    # --- what is due (read-only) ---------------------------------------------------
+
+    def due_sources(self) -> list[str]:
+        """Enabled sources whose next fetch is due now (interval, backoff, Retry-After)."""
+        ctx = self._ctx
+        enabled = {source.id for source in ctx.settings.sources if source.enabled}
+        now = ctx.clock()
+        return [
+            state.source_id
+            for state in ctx.store.list_source_states()
+            if state.source_id in enabled and is_due(state, now)
+        ]
+
+    def pending_pages(self, *, source_ids: Sequence[str] = (), limit: int = 1000) -> list[int]:
+        """Entries whose article page was never fetched (oldest first)."""
+        items = self._ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit)
+        return [item.entry_id for item in items]
+
+    def pending_entries(self, *, limit: int = 1000) -> list[int]:
+        """Entries with an extracted article and no draft yet (oldest first)."""
+        return [item.entry_id for item in self._ctx.store.entries_needing_drafts(limit=limit)]
+
+    # --- the units ------------------------------------------------------------------
+
+    async def refresh_source(self, source_id: str) -> SourceReport:
+        """Fetch one feed and store its entries and the source's new state (one
+        transaction). Its article pages and drafts are units of their own."""
+        ctx = self._ctx
+        source = get_source(ctx, source_id)
+        state = ctx.store.get_source_state(source_id)
+        request = refresh._feed_request(state, source)
+        async for fetched in self._fetcher.fetch_feeds([request]):
+            return await asyncio.to_thread(refresh._store_fetch, ctx, source, state, fetched)
+        raise AssertionError("fetch_feeds yields one result per request")
+
+    async def fetch_page(self, entry_id: int) -> ArticleReport | None:
+        """Fetch, extract and store one entry's article page with its quotes (one
+        transaction); None when it needs no fetch (done meanwhile, dropped, no link)."""
+        ctx = self._ctx
+        items = ctx.store.articles_to_fetch(entry_ids=[entry_id], limit=1)
+        if not items:
+            return None
+        (item,) = items
+        source = get_source(ctx, item.source_id)
+        if not refresh._entry_passes(ctx, item, source):
+            return None
+        request = PageRequest(
+            url=item.url,
+            entry_id=item.entry_id,
+            source_id=item.source_id,
+            respect_robots=source.robots,
+            allow_file=source.url.startswith("file:"),
+        )
+        page = await self._fetcher.fetch_page(request)
+        extraction = None
+        if page.body is not None:
+            extraction = await run_extraction(
+                self._fetcher,
+                page.body,
+                page.final_url or page.url,
+                page.content_type,
+                page.charset,
+            )
+        await asyncio.to_thread(
+            ctx.store.save_article, item.source_id, page, extraction, now=ctx.clock()
+        )
+        return ArticleReport(
+            entry_id=entry_id,
+            source_id=item.source_id,
+            url=item.url,
+            error=page.error or (extraction.error if extraction else None),
+            quotes=len(extraction.quotes) if extraction else 0,
+        )
+
+    def curate_entry(self, entry_id: int) -> Draft | None:
+        """Curate one extracted entry (decide, then apply in one transaction)."""
+        ctx = self._ctx
+        items = ctx.store.entries_needing_drafts(entry_ids=[entry_id], limit=1)
+        if not items:
+            return None
+        (item,) = items
+        source = get_source(ctx, item.source_id)
+        candidates = [
+            (draft_id, url, signature_from_json(raw))
+            for draft_id, url, raw in ctx.store.recent_story_candidates(
+                ctx.clock() - drafting.DEDUP_WINDOW
+            )
+        ]
+        return drafting.curate_entry(ctx, item, source, candidates)
