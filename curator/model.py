@@ -493,6 +493,16 @@ class EntryToDraft:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Tombstone:
+    """A story that must stay gone: by entry (source_id + key) and/or normalised URL."""
+
+    reason: str
+    source_id: str | None = None
+    key: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DropEntry:
     """Intent: the entry makes no draft, for this reason (filters, a tombstone)."""
 

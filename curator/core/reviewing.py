@@ -23,6 +23,7 @@ from curator.model import DraftEvent
 from curator.model import DraftFlag
 from curator.model import DraftState
 from curator.model import Quote
+from curator.model import Tombstone
 
 logger = logging.getLogger(__name__)
 
@@ -115,20 +116,20 @@ def reject(
     """Reject a draft; its story stays gone when the feed shows it again."""
     draft = ctx.store.get_draft(draft_id)
     expected = draft.version if version is None else version
-    saved = _save(
-        ctx,
-        draft,
-        review.reject(draft, by=by, now=ctx.clock(), expected_version=expected, note=note),
-    )
     entry = ctx.store.get_entry(draft.entry_id)
-    ctx.store.add_tombstone(
+    tombstone = Tombstone(
         reason=f"draft {draft_id} rejected by {by}",
-        now=ctx.clock(),
         source_id=draft.source_id,
         key=entry.key,
         url=normalise_url(draft.content.source_url) if draft.content.source_url else None,
     )
-    return saved
+    # The rejection and its tombstone are one unit of work: both or neither.
+    return _save(
+        ctx,
+        draft,
+        review.reject(draft, by=by, now=ctx.clock(), expected_version=expected, note=note),
+        tombstone=tombstone,
+    )
 
 
 def reopen(ctx: Context, draft_id: int, *, by: str, note: str | None = None) -> Draft:
@@ -196,7 +197,13 @@ def _flags_for(ctx: Context, draft: Draft, content: DraftContent) -> tuple[Draft
     return check_draft(content, article or "", ctx.settings.curate, quotes=quotes)
 
 
-def _save(ctx: Context, before: Draft, change: tuple[Draft, DraftEvent]) -> Draft:
+def _save(
+    ctx: Context,
+    before: Draft,
+    change: tuple[Draft, DraftEvent],
+    *,
+    tombstone: Tombstone | None = None,
+) -> Draft:
     after, event = change
-    ctx.store.save_draft(after, event, expected_version=before.version)
+    ctx.store.save_draft(after, event, expected_version=before.version, tombstone=tombstone)
     return _with_checks(ctx, _with_credits(ctx, after))

@@ -44,6 +44,7 @@ from curator.model import DropEntry
 from curator.model import DroppedEntry
 from curator.model import EntryToDraft
 from curator.model import NewDraft
+from curator.model import Tombstone
 from curator.store import tables
 
 DEFAULT_LIMIT: Final = 100
@@ -193,9 +194,11 @@ class DraftStore:
         *,
         expected_version: int,
         story: tuple[str, Any] | None = None,
+        tombstone: Tombstone | None = None,
     ) -> None:
         """Store a changed draft and its event, if the stored draft is still at
         ``expected_version``; StaleVersionError otherwise (someone else saved it).
+        A ``tombstone`` (a rejection) is written in the same transaction.
 
         Saves state, version, content, proposed, flags, edited, article_id,
         extraction_version and updated_at; ``story`` = (story_url, signature)
@@ -242,6 +245,8 @@ class DraftStore:
                     draft_id=draft.id,
                 )
             conn.execute(insert(tables.draft_events).values(_event_values(event)))
+            if tombstone is not None:
+                _insert_tombstone(conn, tombstone, draft.updated_at)
 
     def draft_history(self, draft_id: int) -> list[DraftEvent]:
         """A draft's events, oldest first. NotFoundError if there is no such draft."""
@@ -324,13 +329,10 @@ class DraftStore:
         """Remember a story that must stay gone: by entry (``source_id`` + ``key``)
         and/or by normalised ``url`` (which matches in every source)."""
         _require_aware(now)
-        if key is not None and source_id is None:
-            raise ValueError("a tombstone by entry key needs the source_id")
-        if key is None and url is None:
-            raise ValueError("a tombstone needs an entry key or a URL")
-        values = {"source_id": source_id, "entry_key": key, "url": url, "reason": reason, "at": now}
+        tombstone = Tombstone(reason=reason, source_id=source_id, key=key, url=url)
+        _check_tombstone(tombstone)
         with self._transaction("could not add the tombstone", write=True) as conn:
-            conn.execute(insert(tables.tombstones).values(values))
+            _insert_tombstone(conn, tombstone, now)
 
     def is_tombstoned(self, source_id: str, key: str | None, url: str | None) -> bool:
         """Whether the entry (source_id, key) or the normalised URL is tombstoned."""
@@ -431,6 +433,25 @@ class DraftStore:
 
 
 # -- DraftContent <-> JSON --------------------------------------------------------
+
+
+def _check_tombstone(tombstone: Tombstone) -> None:
+    if tombstone.key is not None and tombstone.source_id is None:
+        raise ValueError("a tombstone by entry key needs the source_id")
+    if tombstone.key is None and tombstone.url is None:
+        raise ValueError("a tombstone needs an entry key or a URL")
+
+
+def _insert_tombstone(conn: Connection, tombstone: Tombstone, now: datetime) -> None:
+    _check_tombstone(tombstone)
+    values = {
+        "source_id": tombstone.source_id,
+        "entry_key": tombstone.key,
+        "url": tombstone.url,
+        "reason": tombstone.reason,
+        "at": now,
+    }
+    conn.execute(insert(tables.tombstones).values(values))
 
 
 def _owner_of(conn: Connection, entry_id: int) -> int | None:

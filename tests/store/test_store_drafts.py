@@ -32,6 +32,7 @@ from curator.model import FetchOutcome
 from curator.model import NewDraft
 from curator.model import PageFetch
 from curator.model import Source
+from curator.model import Tombstone
 from curator.review import rules
 from curator.store import Store
 from curator.store._drafts import content_from_json
@@ -455,3 +456,20 @@ def test_the_unique_story_key_holds_without_the_check(store: Store) -> None:
     _create(store, ids, "a0", story_url="https://story/1")
     with pytest.raises(StoreError):
         _create(store, ids, "b0", story_url="https://story/1")
+
+
+def test_a_rejection_and_its_tombstone_are_one_transaction(store: Store) -> None:
+    ids = _world(store)
+    draft = _create(store, ids, "a0")
+    rejected, event = rules.reject(draft, by="ana", now=T0, expected_version=1)
+    broken = Tombstone(reason="x", key="a0")  # a key without its source: refused
+    with pytest.raises(ValueError):
+        store.save_draft(rejected, event, expected_version=1, tombstone=broken)
+    assert store.get_draft(draft.id) == draft  # nothing of the rejection was kept
+    assert [e.action for e in store.draft_history(draft.id)] == ["created"]
+    tombstone = Tombstone(reason="rejected", source_id="a", key="a0", url="https://story/0")
+    store.save_draft(rejected, event, expected_version=1, tombstone=tombstone)
+    assert store.get_draft(draft.id).state is DraftState.REJECTED
+    assert store.is_tombstoned("a", "a0", None) and store.is_tombstoned(
+        "b", None, "https://story/0"
+    )
