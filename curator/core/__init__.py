@@ -17,10 +17,12 @@ Every module works on a ``Context`` (settings, store, clock) and imports no face
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from collections.abc import Sequence
 from datetime import datetime
+from datetime import timedelta
 from typing import Self
 
 from curator.config import Settings
@@ -95,8 +97,14 @@ class Curator:
         return self._store.url
 
     def upgrade(self) -> None:
-        """Create or migrate the database schema to the newest revision."""
+        """Create or migrate the database schema to the newest revision; on PostgreSQL
+        also the task queue's tables (procrastinate), so one command makes them all."""
         self._store.upgrade()
+        if self._store.path is None:
+            # Imported here: procrastinate is needed on PostgreSQL only.
+            from curator.core import tasks
+
+            tasks.apply_schema(self.settings.database_url)
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -111,6 +119,37 @@ class Curator:
         one entry), sharing one fetcher: what the daemon and task workers run."""
         async with make_fetcher(self._ctx) as fetcher:
             yield Units(self._ctx, fetcher)
+
+    async def run_worker(
+        self,
+        *,
+        concurrency: int,
+        stop: asyncio.Event | None = None,
+        node: str | None = None,
+        tick: timedelta | None = None,
+        heartbeat: timedelta | None = None,
+        stalled_after: timedelta | None = None,
+    ) -> None:
+        """Run the pipeline as a task worker on PostgreSQL until ``stop`` is set (or the
+        coroutine is cancelled); then the running jobs finish. Several workers (on
+        several machines) share the work: each source, page and entry is one job, never
+        run twice at once; a dead worker's jobs are retried once its heartbeat lapses.
+
+        ``concurrency`` jobs run at once; ``tick`` is how often the due sources are
+        queued (dividing a minute or an hour, default 1 min); a worker sends its
+        heartbeat every ``heartbeat`` (10 s) and is dead after ``stalled_after`` (30 s).
+        `StoreError` on SQLite, where one daemon runs the ticks itself.
+        """
+        from curator.core import tasks
+
+        options = tasks.WorkerOptions(
+            concurrency=concurrency,
+            node=node,
+            tick=tick or tasks.DEFAULT_TICK,
+            heartbeat=heartbeat or tasks.DEFAULT_HEARTBEAT,
+            stalled_after=stalled_after or tasks.DEFAULT_STALLED_AFTER,
+        )
+        await tasks.run_worker(self._ctx, options, stop)
 
     # --- refresh ---------------------------------------------------------------
 

@@ -46,6 +46,13 @@ class Units:
             if state.source_id in enabled and is_due(state, now)
         ]
 
+    def is_due(self, source_id: str) -> bool:
+        """Whether this enabled source is due now: a task re-checks under its lock."""
+        ctx = self._ctx
+        if not get_source(ctx, source_id).enabled:
+            return False
+        return is_due(ctx.store.get_source_state(source_id), ctx.clock())
+
     def pending_pages(self, *, source_ids: Sequence[str] = (), limit: int = 1000) -> list[int]:
         """Entries whose article page was never fetched (oldest first)."""
         items = self._ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit)
