@@ -43,6 +43,7 @@ from curator.model import PublishResult as PublishResult
 from curator.model import Quote as Quote
 from curator.model import QuoteKind as QuoteKind
 from curator.model import Source as Source
+from curator.model import SourceChanges as SourceChanges
 from curator.model import SourceReport as SourceReport
 from curator.model import SourceStatus as SourceStatus
 from curator.model import SpeakerKind as SpeakerKind
@@ -77,6 +78,7 @@ __all__ = [
     "QuoteKind",
     "Settings",
     "Source",
+    "SourceChanges",
     "SourceError",
     "SourceReport",
     "SourceStatus",

@@ -56,6 +56,7 @@ from curator import NotFoundError
 from curator import PublishResult
 from curator import Quote
 from curator import Settings
+from curator import SourceChanges
 from curator import SourceReport
 from curator import StoredQuote
 from curator import StoreError
@@ -231,10 +232,25 @@ def _when(value: datetime | None) -> str:
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Create the database or migrate it to the newest schema."""
+    """Create the database or migrate it to the newest schema, then apply sources.yaml."""
     with _curator(ctx) as facade:
-        facade.upgrade()
+        changes = facade.upgrade()
     err.print(f"database is up to date ({escape(facade.database_url)})", highlight=False)
+    _print_changes(changes)
+
+
+def _print_changes(changes: SourceChanges) -> None:
+    if not changes:
+        err.print("sources: no change", highlight=False)
+        return
+    for label, ids in (
+        ("added", changes.added),
+        ("changed", changes.changed),
+        ("removed", changes.removed),
+    ):
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            err.print(_line(f"sources {label} ({len(ids)}): ", _text(shown)))
 
 
 # --- fetch ------------------------------------------------------------------------
@@ -464,6 +480,17 @@ def sources_check(ctx: typer.Context) -> None:
         f"{settings.sources_path}: ok — {len(settings.sources)} sources ({enabled} enabled)",
         highlight=False,
     )
+
+
+@sources_app.command("sync")
+def sources_sync(ctx: typer.Context) -> None:
+    """Apply sources.yaml to the database: add, update, mark removed (entries are kept).
+
+    fetch and status use the sources in the database; run this after editing the file.
+    """
+    with _curator(ctx) as facade:
+        changes = facade.sync_sources()
+    _print_changes(changes)
 
 
 @sources_app.command("import")

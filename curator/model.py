@@ -218,6 +218,18 @@ class SourceStatus:
     gone: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceChanges:
+    """What applying sources.yaml to the database changed (`curator sources sync`)."""
+
+    added: tuple[str, ...] = ()  # source ids, in the file's order
+    changed: tuple[str, ...] = ()  # configuration differs (a new URL also resets the state)
+    removed: tuple[str, ...] = ()  # no longer in the file: kept, marked removed and disabled
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
 # --- articles and quotes (#4) --------------------------------------------------------
 
 

@@ -151,6 +151,10 @@ class Project:
             f"  - id: {sid}\n    url: {url}\n{articles}" for sid, url in sources.items()
         )
         self.sources.write_text(text, encoding="utf-8")
+        # As `curator db upgrade` after editing the file: it applies it to the database,
+        # which holds the sources (#11).
+        with self.curator() as facade:
+            facade.upgrade()
         return text
 
     def curator(self) -> curator.Curator:
@@ -347,6 +351,14 @@ def test_status_and_status_json(project: Project, server: FeedServer) -> None:
         "    enabled: false\n"
     )
     project.sources.write_text(with_disabled)
+    # The database holds the sources: an edited file counts once it is synced (#11).
+    before = invoke([*project.flags(), "status", "--json"])
+    assert [row["source"] for row in json_lines(before.stdout)] == ["a", "broken", "gone"]
+    synced = invoke([*project.flags(), "sources", "sync"])
+    assert synced.exit_code == 0, synced.output
+    assert "sources added (1): paused" in synced.stderr
+    again = invoke([*project.flags(), "sources", "sync"])
+    assert "sources: no change" in again.stderr
     fetched = invoke([*project.flags(), "fetch"])
     assert fetched.exit_code == 1, fetched.output
 
@@ -686,6 +698,7 @@ def test_command_tree_is_the_documented_one() -> None:
         "sources export",
         "sources import",
         "sources list",
+        "sources sync",
         "status",
         "unpublish",
     ]

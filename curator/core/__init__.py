@@ -32,6 +32,7 @@ from curator.core import extraction
 from curator.core import publishing
 from curator.core import refresh
 from curator.core import reviewing
+from curator.core import sources
 from curator.core import status
 from curator.core._context import ArticleCallback
 from curator.core._context import Clock
@@ -51,6 +52,7 @@ from curator.model import ExtractResult
 from curator.model import LedgerRow
 from curator.model import PublishResult
 from curator.model import Source
+from curator.model import SourceChanges
 from curator.model import SourceReport
 from curator.model import SourceStatus
 from curator.model import StoredQuote
@@ -96,15 +98,23 @@ class Curator:
         """The database URL with any password masked, for messages."""
         return self._store.url
 
-    def upgrade(self) -> None:
+    def upgrade(self) -> SourceChanges:
         """Create or migrate the database schema to the newest revision; on PostgreSQL
-        also the task queue's tables (procrastinate), so one command makes them all."""
+        also the task queue's tables (procrastinate), so one command makes them all.
+        Then apply sources.yaml to it (`sync_sources`) and say what changed.
+
+        Settings with no sources and no sources file (`default_settings`) sync nothing:
+        they would mark every stored source removed.
+        """
         self._store.upgrade()
         if self._store.path is None:
             # Imported here: procrastinate is needed on PostgreSQL only.
             from curator.core import tasks
 
             tasks.apply_schema(self.settings.database_url)
+        if not self.settings.sources and not self.settings.sources_path.is_file():
+            return SourceChanges()
+        return self.sync_sources()
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -112,6 +122,16 @@ class Curator:
 
     def get_source(self, source_id: str) -> Source:
         return get_source(self._ctx, source_id)
+
+    def sync_sources(self) -> SourceChanges:
+        """Apply sources.yaml to the database and say what changed.
+
+        `curator sources sync`, `curator db upgrade` and the daemon (at start and on
+        SIGHUP) call it; fetch and status do not, so the database holds the sources.
+        A source no longer in the file is kept with its entries, marked removed and
+        disabled.
+        """
+        return sources.sync_sources(self._ctx)
 
     @contextlib.asynccontextmanager
     async def units(self) -> AsyncIterator[Units]:

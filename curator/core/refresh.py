@@ -17,9 +17,9 @@ from curator.core import drafting
 from curator.core._context import ArticleCallback
 from curator.core._context import Context
 from curator.core._context import ReportCallback
-from curator.core._context import get_source
 from curator.core._context import make_fetcher
 from curator.core.extraction import run_extraction
+from curator.core.sources import select_sources
 from curator.curate import check_entry
 from curator.errors import StoreError
 from curator.fetch import Fetcher
@@ -78,8 +78,7 @@ async def fetch_async(
     on_article: ArticleCallback | None = None,
     on_done: ReportCallback | None = None,
 ) -> list[SourceReport]:
-    selected = _select_sources(ctx, source_ids)
-    ctx.store.sync_sources(ctx.settings.sources, now=ctx.clock())
+    selected = select_sources(ctx, source_ids)
     states = {state.source_id: state for state in ctx.store.list_source_states()}
     now = ctx.clock()
     to_fetch = [
@@ -120,12 +119,6 @@ async def fetch_async(
     order = {source.id: i for i, source in enumerate(to_fetch)}
     reports.sort(key=lambda r: order[r.source_id])
     return reports
-
-
-def _select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
-    if source_ids:
-        return [get_source(ctx, source_id) for source_id in dict.fromkeys(source_ids)]
-    return [source for source in ctx.settings.sources if source.enabled]
 
 
 def _store_fetch(
