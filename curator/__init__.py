@@ -5,24 +5,31 @@ The public API: the Curator facade, make_curator(), settings, model values and e
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 from typing import Any
 
 from curator._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from curator.config import Settings as Settings
+    from curator.config import default_settings as default_settings
+    from curator.config import load_settings as load_settings
+    from curator.config import parse_duration as parse_duration
     from curator.core import Curator as Curator
+    from curator.core import Units as Units
     from curator.core import make_curator as make_curator
+    from curator.sources import OpmlImport as OpmlImport
+    from curator.sources import export_opml as export_opml
+    from curator.sources import plan_opml_import as plan_opml_import
 
-from curator.config import Settings as Settings
-from curator.config import default_settings as default_settings
-from curator.config import load_settings as load_settings
-from curator.config import parse_duration as parse_duration
+from curator.errors import BusyError as BusyError
 from curator.errors import ConfigError as ConfigError
 from curator.errors import CuratorError as CuratorError
 from curator.errors import DraftError as DraftError
 from curator.errors import DraftFormatError as DraftFormatError
 from curator.errors import FetchError as FetchError
+from curator.errors import NoDatabaseError as NoDatabaseError
 from curator.errors import NotFoundError as NotFoundError
 from curator.errors import SourceError as SourceError
 from curator.errors import StaleVersionError as StaleVersionError
@@ -48,13 +55,11 @@ from curator.model import SourceReport as SourceReport
 from curator.model import SourceStatus as SourceStatus
 from curator.model import SpeakerKind as SpeakerKind
 from curator.model import StoredQuote as StoredQuote
-from curator.sources import OpmlImport as OpmlImport
-from curator.sources import export_opml as export_opml
-from curator.sources import plan_opml_import as plan_opml_import
 
 __all__ = [
     "Article",
     "ArticleReport",
+    "BusyError",
     "ConfigError",
     "Curator",
     "CuratorError",
@@ -71,6 +76,7 @@ __all__ = [
     "FetchError",
     "FetchOutcome",
     "LedgerRow",
+    "NoDatabaseError",
     "NotFoundError",
     "OpmlImport",
     "PublishResult",
@@ -86,6 +92,7 @@ __all__ = [
     "StaleVersionError",
     "StoreError",
     "StoredQuote",
+    "Units",
     "__version__",
     "default_settings",
     "export_opml",
@@ -96,11 +103,26 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The facade pulls in httpx and SQLAlchemy; load it on first use so that
-    # `import curator.model` (e.g. in feed-parsing worker processes) stays light.
-    if name in ("Curator", "make_curator"):
-        from curator import core
+# Loaded on first use: the facade pulls in httpx and SQLAlchemy, config YAML, sources
+# lxml. So `import curator.model` (in parse workers) and `curator --help` stay light.
+_LAZY = {
+    "Curator": "curator.core",
+    "Units": "curator.core",
+    "make_curator": "curator.core",
+    "Settings": "curator.config",
+    "default_settings": "curator.config",
+    "load_settings": "curator.config",
+    "parse_duration": "curator.config",
+    "OpmlImport": "curator.sources",
+    "export_opml": "curator.sources",
+    "plan_opml_import": "curator.sources",
+}
 
-        return getattr(core, name)
-    raise AttributeError(f"module 'curator' has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'curator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

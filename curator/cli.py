@@ -1,7 +1,8 @@
 """The command line: a thin layer over the Curator facade (Typer + Rich).
 
-Exit codes (also in README): 0 success; 1 some sources or checks failed (the rest
-still ran); 2 usage or configuration error; 3 database error.
+Exit codes (also in README): 0 success; 1 some sources, article pages or checks failed
+(the rest still ran); 2 usage or configuration error; 3 database error, or no database
+yet (`curator db upgrade` makes it); 4 another fetch or daemon is running (did nothing).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 from typing import Annotated
 from typing import Any
 
@@ -43,8 +45,8 @@ from rich.text import Text
 
 import curator
 from curator import ArticleReport
+from curator import BusyError
 from curator import ConfigError
-from curator import Curator
 from curator import CuratorError
 from curator import Draft
 from curator import DraftError
@@ -52,25 +54,26 @@ from curator import DraftFormatError
 from curator import DraftState
 from curator import ExtractResult
 from curator import FetchOutcome
+from curator import NoDatabaseError
 from curator import NotFoundError
 from curator import PublishResult
 from curator import Quote
-from curator import Settings
 from curator import SourceChanges
 from curator import SourceReport
 from curator import StoredQuote
 from curator import StoreError
-from curator import default_settings
-from curator import export_opml
-from curator import load_settings
-from curator import make_curator
-from curator import parse_duration
-from curator import plan_opml_import
+
+if TYPE_CHECKING:
+    # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
+    # loader are imported on first use through `curator.X`, so `--help` starts fast.
+    from curator import Curator
+    from curator import Settings
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
+EXIT_BUSY = 4
 
 app = typer.Typer(
     help="curator: fetch news sources, extract quotes, draft, review and publish posts.",
@@ -132,7 +135,9 @@ class Options:
     data_dir: Path | None = None
 
     def settings(self) -> Settings:
-        return load_settings(self.sources, database_url=self.database_url, data_dir=self.data_dir)
+        return curator.load_settings(
+            self.sources, database_url=self.database_url, data_dir=self.data_dir
+        )
 
     def settings_or_default(self) -> Settings:
         """The settings, or built-in defaults when no sources file exists (`extract`)."""
@@ -141,7 +146,7 @@ class Options:
         except ConfigError as e:
             if self.sources is not None or "not found" not in e.message:
                 raise
-            return default_settings(database_url=self.database_url, data_dir=self.data_dir)
+            return curator.default_settings(database_url=self.database_url, data_dir=self.data_dir)
 
 
 def _version(value: bool) -> None:
@@ -187,18 +192,27 @@ def _errors() -> Iterator[None]:
     except (ConfigError, NotFoundError) as e:
         err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_USAGE) from e
+    except NoDatabaseError as e:
+        err.print(_line(("error:", "red"), " ", _text(e)))
+        raise typer.Exit(EXIT_STORE) from e
     except StoreError as e:
         err.print(_line(("database error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_STORE) from e
+    except BusyError as e:
+        err.print(_line(("error:", "red"), " ", _text(e)))
+        raise typer.Exit(EXIT_BUSY) from e
     except CuratorError as e:
         err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_FAILURES) from e
 
 
 @contextmanager
-def _curator(ctx: typer.Context) -> Iterator[Curator]:
+def _curator(ctx: typer.Context, *, check: bool = True) -> Iterator[Curator]:
+    """The facade; unless ``check`` is off (`db upgrade`), only on an up-to-date database."""
     options: Options = ctx.obj
-    with _errors(), make_curator(options.settings()) as facade:
+    with _errors(), curator.make_curator(options.settings()) as facade:
+        if check:
+            facade.check_database()
         yield facade
 
 
@@ -233,7 +247,7 @@ def _when(value: datetime | None) -> str:
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create the database or migrate it to the newest schema, then apply sources.yaml."""
-    with _curator(ctx) as facade:
+    with _curator(ctx, check=False) as facade:
         changes = facade.upgrade()
     err.print(f"database is up to date ({escape(facade.database_url)})", highlight=False)
     _print_changes(changes)
@@ -260,6 +274,7 @@ _OUTCOME_STYLE = {
     FetchOutcome.NOT_MODIFIED: "cyan",
     FetchOutcome.ERROR: "red",
     FetchOutcome.GONE: "yellow",
+    FetchOutcome.PAUSED: "yellow",
 }
 
 
@@ -276,6 +291,7 @@ def _report_json(report: SourceReport) -> dict[str, Any]:
         "articles": report.articles,
         "article_errors": report.article_errors,
         "quotes": report.quotes,
+        "paused_until": report.paused_until,
     }
 
 
@@ -290,15 +306,38 @@ def fetch(
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON Lines, one per source as it finishes")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="also fetch sources paused (Retry-After, backoff) or gone"),
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="wait for another fetch or daemon tick instead of exit 4"),
+    ] = False,
 ) -> None:
-    """Fetch sources once and store new entries. Exit 1 if any source failed."""
-    with _curator(ctx) as facade:
-        facade.upgrade()
+    """Fetch sources once and store new entries.
+
+    Like the daemon, sources that failed and asked to wait (Retry-After, or backing off)
+    and gone ones (410) are skipped with "paused until …" unless --force. Exit 1 if any
+    source or article page failed; 4 if another fetch is running (unless --wait).
+    """
+
+    def waiting(pid: int | None) -> None:
+        holder = f" (pid {pid})" if pid else ""
+        err.print(f"another fetch is running{holder}: waiting for it to finish", highlight=False)
+
+    with (
+        _curator(ctx) as facade,
+        facade.single_node_lock("fetch", wait=wait, on_wait=waiting),
+    ):
         if as_json:
             # One line per source as soon as it is done (in that order), so a killed
             # run has still reported every source it finished.
             reports = facade.fetch(
-                source or (), only_due=due, on_done=lambda r: _json_line(_report_json(r))
+                source or (),
+                only_due=due,
+                force=force,
+                on_done=lambda r: _json_line(_report_json(r)),
             )
         else:
             total = len(source) if source else sum(1 for s in facade.sources if s.enabled)
@@ -314,9 +353,10 @@ def fetch(
 
                 def advance(report: SourceReport) -> None:
                     progress.advance(task)
-                    if report.outcome is FetchOutcome.ERROR:
+                    if report.outcome in (FetchOutcome.ERROR, FetchOutcome.PAUSED):
+                        style = _OUTCOME_STYLE[report.outcome]
                         progress.console.print(
-                            _line((f"{report.source_id}:", "red"), " ", _text(report.error or ""))
+                            _line((f"{report.source_id}:", style), " ", _text(report.error or ""))
                         )
 
                 articles = progress.add_task("articles", total=None, visible=False)
@@ -333,10 +373,14 @@ def fetch(
                         )
 
                 reports = facade.fetch(
-                    source or (), only_due=due, on_report=advance, on_article=article_done
+                    source or (),
+                    only_due=due,
+                    force=force,
+                    on_report=advance,
+                    on_article=article_done,
                 )
             out.print(_fetch_table(reports))
-    if any(r.outcome is FetchOutcome.ERROR for r in reports):
+    if any(r.outcome is FetchOutcome.ERROR or r.article_errors for r in reports):
         raise typer.Exit(EXIT_FAILURES)
 
 
@@ -385,7 +429,6 @@ def status(
 ) -> None:
     """Per source: entries, last success, last error, failures, next due, gone."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         rows = facade.status()
     if as_json:
         for row in rows:
@@ -505,7 +548,7 @@ def sources_import(
     with _errors():
         settings = ctx.obj.settings()
         path = settings.sources_path
-        plan = plan_opml_import(
+        plan = curator.plan_opml_import(
             opml.read_bytes(),
             opml_name=str(opml),
             sources_text=path.read_text(encoding="utf-8"),
@@ -532,7 +575,7 @@ def sources_export(
     """Write the configured sources as OPML."""
     with _errors():
         settings = ctx.obj.settings()
-    text = export_opml(settings.sources, title="curator sources", now=datetime.now(UTC))
+    text = curator.export_opml(settings.sources, title="curator sources", now=datetime.now(UTC))
     if output is None:
         sys.stdout.write(text)
     else:
@@ -599,7 +642,7 @@ def extract(
     """Extract the article and every quote with its speaker. Exit 1 if any input failed."""
     with _errors():
         settings = ctx.obj.settings_or_default()
-        with make_curator(settings) as facade:
+        with curator.make_curator(settings) as facade:
             results = facade.extract(inputs)
     for result in results:
         if as_json:
@@ -644,7 +687,6 @@ def reextract(
 ) -> None:
     """Extract stored article pages again (no re-fetch) and replace their quotes."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         since_utc = since.replace(tzinfo=UTC) if since is not None else None
         reports = facade.reextract(source or (), since=since_utc)
     for report in reports:
@@ -683,7 +725,6 @@ def quotes_list(
 ) -> None:
     """List stored quotes, newest articles first."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         rows = facade.list_quotes(source_ids=source or (), speaker=speaker, limit=limit)
     if as_json:
         for row in rows:
@@ -833,7 +874,6 @@ def drafts_list(
 ) -> None:
     """List drafts, newest first: id, state, headline, outlet, quotes, flags, age."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         drafts = facade.list_drafts(
             states=state or (),
             source_ids=source or (),
@@ -871,7 +911,6 @@ def drafts_show(
 ) -> None:
     """Show one draft (Rich rendering, --json or --markdown)."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         if markdown:
             text = facade.draft_markdown(draft_id)
             # Like ls(1): bytes as they are for a pipe or a file, visible on a terminal.
@@ -890,7 +929,6 @@ def _review_many(
     """Apply a review action to each id; a refused one is reported and the rest go on."""
     failed = False
     with _curator(ctx) as facade:
-        facade.upgrade()
         for draft_id in ids:
             try:
                 draft = action(facade, draft_id)
@@ -978,7 +1016,6 @@ def drafts_edit(
     """Edit a draft in $EDITOR (Markdown + YAML front matter), validated on save."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with _curator(ctx) as facade:
-        facade.upgrade()
         original = facade.draft_markdown(draft_id)
         handle, name = tempfile.mkstemp(prefix=f"curator-draft-{draft_id}-", suffix=".md")
         path = Path(name)
@@ -1022,7 +1059,6 @@ def drafts_history(
 ) -> None:
     """Every change of a draft: when, who, what changed, note."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         events = facade.draft_history(draft_id)
     if as_json:
         for e in events:
@@ -1062,7 +1098,6 @@ def curate(
 ) -> None:
     """Make drafts of extracted articles that have none yet."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         drafts = facade.curate(source or ())
     out.print(f"{len(drafts)} new drafts")
 
@@ -1081,7 +1116,6 @@ def entries_list(
 ) -> None:
     """List stored entries (newest first), or with --dropped the ones filters dropped."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         if dropped:
             rows = [
                 {
@@ -1142,12 +1176,11 @@ def daemon(
     from curator.daemon import run_daemon
 
     with _errors():
-        every = parse_duration(tick)
+        every = curator.parse_duration(tick)
     if every.total_seconds() <= 0:
         raise typer.BadParameter("--tick must be positive")
     logging.getLogger("curator").setLevel(logging.INFO)
     with _curator(ctx) as facade:
-        facade.upgrade()
         ticks = run_daemon(facade, tick=every, max_ticks=max_ticks)
     err.print(f"daemon stopped after {ticks} ticks")
 
@@ -1169,7 +1202,6 @@ def publish(
 ) -> None:
     """Publish approved drafts to the targets (each post once; again when it changed)."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         if status:
             rows = facade.publish_status()
             if as_json:
@@ -1217,7 +1249,6 @@ def unpublish(
 ) -> None:
     """Take a published post down everywhere it went (takedown requests happen)."""
     with _curator(ctx) as facade:
-        facade.upgrade()
         results = facade.unpublish(draft_id, target or ())
     _print_results(results, as_json)
 

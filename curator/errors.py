@@ -108,6 +108,22 @@ class StoreError(CuratorError):
     default_message = "storage error"
 
 
+class NoDatabaseError(StoreError):
+    """The database is missing or has an older schema: `curator db upgrade` makes it."""
+
+    default_message = "no database; run `curator db upgrade`"
+
+
+class BusyError(CuratorError):
+    """A single-node lock is held by another process (another fetch or daemon)."""
+
+    default_message = "another process holds the lock"
+
+    def __init__(self, message: str | None = None, *, pid: int | None = None) -> None:
+        self.pid = pid
+        super().__init__(message)
+
+
 class NotFoundError(CuratorError, LookupError):
     """A looked-up object (source, entry, draft, ...) does not exist."""
 

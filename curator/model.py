@@ -97,6 +97,7 @@ class FetchOutcome(StrEnum):
     NOT_MODIFIED = "not_modified"  # 304: no parse needed
     ERROR = "error"
     GONE = "gone"  # 410: polling stops, data kept
+    PAUSED = "paused"  # not fetched: failing, and the server asked to wait (or backoff)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,6 +189,7 @@ class SourceReport:
     articles: int = 0  # article pages fetched and extracted
     article_errors: int = 0  # article pages that failed (fetch or extraction)
     quotes: int = 0  # quotes found in those articles
+    paused_until: datetime | None = None  # PAUSED: when the source may be fetched again
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

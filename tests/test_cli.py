@@ -54,6 +54,7 @@ FETCH_KEYS = {
     "articles",
     "article_errors",
     "quotes",
+    "paused_until",
 }
 STATUS_KEYS = {
     "source",
@@ -279,6 +280,7 @@ def test_fetch_json_prints_one_line_per_source(project: Project, server: FeedSer
     for line in lines:
         assert set(line) == FETCH_KEYS
         assert isinstance(line["seconds"], float | int) and line["seconds"] >= 0
+    assert all(line.pop("paused_until") is None for line in lines)
     a, broken, gone = ({k: v for k, v in line.items() if k != "seconds"} for line in lines)
     assert a == {
         "source": "a",
@@ -306,11 +308,18 @@ def test_fetch_json_prints_one_line_per_source(project: Project, server: FeedSer
     }
     assert (gone["outcome"], gone["http_status"], gone["error"]) == ("gone", 410, None)
 
-    # All good now (the gone source is no longer polled): exit 0.
+    # All good now (the gone source is no longer polled, only reported): exit 0.
     project.write({"a": server.url("/a.xml"), "gone": server.url("/gone.xml")})
+    polled = len(server.paths())
     again = invoke([*project.flags(), "fetch", "--json"])
     assert again.exit_code == 0, again.output
-    assert [(line["source"], line["unchanged"]) for line in json_lines(again.stdout)] == [("a", 2)]
+    lines = sorted(json_lines(again.stdout), key=lambda line: line["source"])
+    assert [(line["source"], line["outcome"], line["unchanged"]) for line in lines] == [
+        ("a", "ok", 2),
+        ("gone", "gone", 0),
+    ]
+    assert lines[1]["http_status"] is None and "--force" in lines[1]["error"]
+    assert server.paths()[polled:] == ["/a.xml"]
 
 
 def test_fetch_source_option_limits_the_run(project: Project, server: FeedServer) -> None:
@@ -726,7 +735,9 @@ def test_shipped_sources_fetch_offline_as_a_subprocess(tmp_path: Path) -> None:
     """The repo's sources.yaml: the sample is read from disk (file: URLs), no network."""
     database_url = f"sqlite:///{tmp_path / 'curator.db'}"
     args = ["--sources", str(REPO / "sources.yaml"), "--database-url", database_url]
-    args += ["--data-dir", str(tmp_path / "data"), "fetch"]
+    args += ["--data-dir", str(tmp_path / "data")]
+    assert run_curator([*args, "db", "upgrade"], cwd=tmp_path).returncode == 0
+    args += ["fetch"]
     result = run_curator(args, cwd=tmp_path, env={"COLUMNS": "200"}, prefix=_no_network_prefix())
     assert result.returncode == 0, result.stdout + result.stderr
     assert table_rows(result.stdout)["sample"][1:3] == ["ok", "3"]

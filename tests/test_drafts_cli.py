@@ -236,6 +236,7 @@ def kept_path(stderr: str) -> Path:
 def fetched_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The SQLite file of one `curator fetch` of the offline sample."""
     sample = Sample(tmp_path_factory.mktemp("sample"))
+    assert sample.invoke("db", "upgrade").exit_code == 0
     result = sample.invoke("fetch", "--json")
     assert result.exit_code == 0, result.output
     (line,) = json_lines(result.stdout)
@@ -254,6 +255,7 @@ def sample(fetched_sample: Path, tmp_path: Path) -> Sample:
 
 def test_fetch_then_drafts_list_as_real_processes(tmp_path: Path) -> None:
     sample = Sample(tmp_path)
+    assert sample.run("db", "upgrade").returncode == 0
     fetched = sample.run("fetch")
     assert fetched.returncode == 0, fetched.stderr
     assert table_rows(fetched.stdout)["sample"][1:3] == ["ok", "3"]
@@ -615,6 +617,7 @@ def test_entries_list_dropped_gives_the_reasons_and_curate_prints_the_count(
         encoding="utf-8",
     )
     sample = Sample(tmp_path, sources=sources)
+    assert sample.invoke("db", "upgrade").exit_code == 0
     fetched = sample.invoke("fetch", "--json")
     assert fetched.exit_code == 0, fetched.output
     (report,) = json_lines(fetched.stdout)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from collections.abc import Callable
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from datetime import timedelta
 from typing import Self
@@ -116,6 +118,28 @@ class Curator:
             return SourceChanges()
         return self.sync_sources()
 
+    def check_database(self) -> None:
+        """Raise `NoDatabaseError` unless the database exists with the newest schema.
+
+        Only `upgrade` creates a database: a mistyped URL must not make an empty one.
+        """
+        self._store.check_schema()
+
+    def single_node_lock(
+        self,
+        kind: str,
+        *,
+        wait: bool = False,
+        on_wait: Callable[[int | None], None] | None = None,
+    ) -> AbstractContextManager[None]:
+        """Hold the lock ``kind`` ("fetch", "daemon") of this database, on SQLite.
+
+        Another holder: `BusyError` ("another fetch is running (pid N)"), or with
+        ``wait`` call ``on_wait(pid)`` and wait for it. The kernel drops the lock when
+        its holder dies. A no-op on PostgreSQL, where the database coordinates work.
+        """
+        return self._store.single_node_lock(kind, wait=wait, on_wait=on_wait)
+
     @property
     def sources(self) -> tuple[Source, ...]:
         return self.settings.sources
@@ -178,12 +202,16 @@ class Curator:
         source_ids: Sequence[str] = (),
         *,
         only_due: bool = False,
+        force: bool = False,
         on_report: ReportCallback | None = None,
         on_article: ArticleCallback | None = None,
         on_done: ReportCallback | None = None,
     ) -> list[SourceReport]:
         """Fetch the given sources (default: every enabled one) and store their entries,
         then fetch, extract and store the article pages of new entries (with their quotes).
+
+        Like the daemon, a source paused after a failure (Retry-After, backoff) or gone
+        (410) is not fetched but reported as PAUSED or GONE, unless ``force``.
 
         ``on_report`` is called with each source's report once its feed is stored;
         ``on_done`` with its final report (articles and quotes counted) as soon as its
@@ -193,6 +221,7 @@ class Curator:
             self._ctx,
             source_ids,
             only_due=only_due,
+            force=force,
             on_report=on_report,
             on_article=on_article,
             on_done=on_done,
@@ -203,6 +232,7 @@ class Curator:
         source_ids: Sequence[str] = (),
         *,
         only_due: bool = False,
+        force: bool = False,
         on_report: ReportCallback | None = None,
         on_article: ArticleCallback | None = None,
         on_done: ReportCallback | None = None,
@@ -211,6 +241,7 @@ class Curator:
             self._ctx,
             source_ids,
             only_due=only_due,
+            force=force,
             on_report=on_report,
             on_article=on_article,
             on_done=on_done,

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from curator.core import drafting
 from curator.core._context import ArticleCallback
@@ -25,6 +26,7 @@ from curator.errors import StoreError
 from curator.fetch import Fetcher
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
+from curator.fetch import paused_until
 from curator.model import ArticleReport
 from curator.model import ArticleToFetch
 from curator.model import EntryCounts
@@ -46,12 +48,17 @@ def fetch(
     source_ids: Sequence[str] = (),
     *,
     only_due: bool = False,
+    force: bool = False,
     on_report: ReportCallback | None = None,
     on_article: ArticleCallback | None = None,
     on_done: ReportCallback | None = None,
 ) -> list[SourceReport]:
     """Fetch the given sources (default: every enabled one) and store their entries,
     then fetch, extract and store the article pages of new entries (with their quotes).
+
+    A source paused after a failure (Retry-After, backoff) or gone (410) is not
+    fetched, like in the daemon: it gets a PAUSED or GONE report at once, unless
+    ``force``. With ``only_due`` (the daemon) the sources not due are left out silently.
 
     ``on_report`` is called with each source's report once its feed is stored;
     ``on_done`` with its final report (articles and quotes counted) as soon as its
@@ -62,6 +69,7 @@ def fetch(
             ctx,
             source_ids,
             only_due=only_due,
+            force=force,
             on_report=on_report,
             on_article=on_article,
             on_done=on_done,
@@ -74,6 +82,7 @@ async def fetch_async(
     source_ids: Sequence[str] = (),
     *,
     only_due: bool = False,
+    force: bool = False,
     on_report: ReportCallback | None = None,
     on_article: ArticleCallback | None = None,
     on_done: ReportCallback | None = None,
@@ -81,11 +90,23 @@ async def fetch_async(
     selected = select_sources(ctx, source_ids)
     states = {state.source_id: state for state in ctx.store.list_source_states()}
     now = ctx.clock()
-    to_fetch = [
-        source
-        for source in selected
-        if not states[source.id].gone and (not only_due or is_due(states[source.id], now))
-    ]
+    to_fetch: list[Source] = []
+    skipped: list[SourceReport] = []
+    for source in selected:
+        state = states[source.id]
+        if force:
+            to_fetch.append(source)
+        elif only_due:
+            if is_due(state, now):
+                to_fetch.append(source)
+        elif (skip := _skipped(state, now)) is not None:
+            skipped.append(skip)
+        else:
+            to_fetch.append(source)
+    for skip in skipped:
+        for callback in (on_report, on_done):
+            if callback is not None:
+                callback(skip)
     requests = [_feed_request(states[source.id], source) for source in to_fetch]
     by_id = {source.id: source for source in to_fetch}
     reports: list[SourceReport] = []
@@ -116,9 +137,30 @@ async def fetch_async(
             reports = [_with_articles(report, by_source) for report in reports]
     if any(s.fetch_articles for s in to_fetch):
         drafting.curate(ctx, [s.id for s in to_fetch])
-    order = {source.id: i for i, source in enumerate(to_fetch)}
+    order = {source.id: i for i, source in enumerate(selected)}
+    reports += skipped
     reports.sort(key=lambda r: order[r.source_id])
     return reports
+
+
+def _skipped(state: SourceState, now: datetime) -> SourceReport | None:
+    """The report of a source a one-off fetch leaves alone (gone, or paused); else None."""
+    if state.gone:
+        return SourceReport(
+            source_id=state.source_id,
+            outcome=FetchOutcome.GONE,
+            error="gone (HTTP 410): not fetched; --force fetches it",
+        )
+    until = paused_until(state, now)
+    if until is None:
+        return None
+    return SourceReport(
+        source_id=state.source_id,
+        outcome=FetchOutcome.PAUSED,
+        error=f"paused until {until.isoformat(timespec='seconds')} after "
+        f"{state.consecutive_failures} failure(s) ({state.last_error}); --force fetches it",
+        paused_until=until,
+    )
 
 
 def _store_fetch(

@@ -22,7 +22,7 @@ def sync_sources(ctx: Context) -> SourceChanges:
 
 
 def select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
-    """The stored sources to fetch: the given ids, or every enabled one (by id).
+    """The stored sources to fetch: the given ids, or every enabled one.
 
     The database says which sources exist and are enabled, and their URL, interval and
     flags. What it does not hold (filters, allow_private_networks) comes from the
@@ -53,4 +53,6 @@ def select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
 
     if source_ids:
         return [resolve(source_id) for source_id in dict.fromkeys(source_ids)]
-    return [resolve(source.id) for source in stored.values() if source.enabled]
+    # In the file's order (reports come in it), then the stored sources it lacks.
+    ordered = [*(i for i in configured if i in stored), *(i for i in stored if i not in configured)]
+    return [resolve(source_id) for source_id in ordered if stored[source_id].enabled]

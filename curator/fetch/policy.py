@@ -97,6 +97,18 @@ def is_due(state: SourceState, now: datetime) -> bool:
     return state.next_due_at is None or state.next_due_at <= now
 
 
+def paused_until(state: SourceState, now: datetime) -> datetime | None:
+    """Until when a one-off `curator fetch` leaves a failing source alone, like the daemon.
+
+    After a failure the next due time holds the server's Retry-After (or a host's pause)
+    and the backoff: fetching earlier would hammer a server that asked us to wait.
+    None when the source is not paused (a healthy source is fetched whenever asked).
+    """
+    if state.consecutive_failures and state.next_due_at is not None and state.next_due_at > now:
+        return state.next_due_at
+    return None
+
+
 def backoff(interval: timedelta, failures: int, max_backoff: timedelta) -> timedelta:
     """``interval * 2**(failures - 1)``, at most `max_backoff`."""
     exponent = min(max(failures - 1, 0), 64)  # 2**64 intervals is past any cap

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -22,9 +23,6 @@ from types import TracebackType
 from typing import Any
 from typing import Final
 
-import alembic.util.exc
-from alembic import command
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import Row
@@ -34,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
@@ -44,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import StatementError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from curator.errors import NoDatabaseError
 from curator.errors import NotFoundError
 from curator.errors import StoreError
 from curator.model import Entry
@@ -59,7 +59,7 @@ from curator.store import tables
 from curator.store._articles import ArticleStore
 from curator.store._drafts import DraftStore
 from curator.store._ledger import LedgerStore
-from curator.store._migrations import alembic_config
+from curator.store._lock import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ class Store(ArticleStore, DraftStore, LedgerStore):
             raise StoreError(f"unsupported database {backend!r} (use sqlite:/// or postgresql://)")
         self.url = parsed.render_as_string(hide_password=True)
         """The database URL, without its password (for messages)."""
+        self.path: Path | None = _sqlite_path(parsed) if backend == "sqlite" else None
+        """The SQLite database file; None on PostgreSQL."""
         self._busy_timeout_ms = int(busy_timeout.total_seconds() * 1000)
         if backend == "sqlite":
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
@@ -137,9 +139,6 @@ class Store(ArticleStore, DraftStore, LedgerStore):
         with self._translate("could not create the database engine"):
             self._engine: Engine = create_engine(parsed, **kwargs)
         if backend == "sqlite":
-            # The folder is made on first connect, not here: `curator extract` builds a
-            # Store it never uses and must leave the working directory alone.
-            event.listen(self._engine, "do_connect", lambda *args: _make_parent_folder(parsed))
             event.listen(self._engine, "connect", self._on_sqlite_connect)
             event.listen(self._engine, "begin", _on_sqlite_begin)
 
@@ -169,17 +168,73 @@ class Store(ArticleStore, DraftStore, LedgerStore):
     def upgrade(self) -> None:
         """Create or migrate the schema to the newest revision. Idempotent.
 
-        Runs in one transaction; concurrent upgrades wait for each other.
+        The only method that creates the database (and its folder). Runs in one
+        transaction; concurrent upgrades wait for each other.
         """
-        with self._transaction("could not upgrade the database schema", write=True) as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
-            command.upgrade(alembic_config(conn), "head")
+        # Alembic is imported here only: every other command starts faster without it.
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        from curator.store._migrations import alembic_config
+
+        if self.path is not None:
+            _make_parent_folder(self.path)
+        action = "could not upgrade the database schema"
+        try:
+            with self._transaction(action, write=True) as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
+                command.upgrade(alembic_config(conn), "head")
+        except CommandError as e:
+            raise StoreError(f"{action}: {e}") from e
 
     def current_revision(self) -> str | None:
         """The schema revision of the database; None when it was never upgraded."""
         with self._transaction("could not read the schema revision") as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    def check_schema(self) -> None:
+        """Raise `NoDatabaseError` unless the database exists at the newest schema.
+
+        Never creates anything: a mistyped URL must not leave an empty database behind.
+        """
+        if self.path is not None and not self.path.is_file():
+            raise NoDatabaseError(f"no database at {self.path}; run `curator db upgrade`")
+        revision = self.current_revision()
+        if revision is None:
+            raise NoDatabaseError(
+                f"the database {self.url} has no curator tables; run `curator db upgrade`"
+            )
+        if revision != SCHEMA_HEAD:
+            raise NoDatabaseError(
+                f"the database {self.url} has schema {revision}, this curator needs "
+                f"{SCHEMA_HEAD}; run `curator db upgrade`"
+            )
+
+    @contextmanager
+    def single_node_lock(
+        self,
+        kind: str,
+        *,
+        wait: bool = False,
+        on_wait: Callable[[int | None], None] | None = None,
+    ) -> Iterator[None]:
+        """On SQLite, hold the lock ``kind`` ("fetch", "daemon") of this database.
+
+        A lock file beside the database (``curator.db.fetch.lock``) holds the pid;
+        the kernel releases it when its holder dies. Another holder: `BusyError`, or
+        with ``wait`` block until it ends. On PostgreSQL a no-op (work is coordinated
+        by the database there).
+        """
+        if self.path is None:
+            yield
+            return
+        with file_lock(
+            self.path.with_name(f"{self.path.name}.{kind}.lock"), kind, wait=wait, on_wait=on_wait
+        ):
+            yield
 
     # -- sources ---------------------------------------------------------------
 
@@ -428,7 +483,7 @@ class Store(ArticleStore, DraftStore, LedgerStore):
         """Turn SQLAlchemy, DBAPI and Alembic errors into StoreError."""
         try:
             yield
-        except (SQLAlchemyError, sqlite3.Error, alembic.util.exc.CommandError) as e:
+        except (SQLAlchemyError, sqlite3.Error) as e:
             reason = _describe(e)
             if "no such table" in reason or reason.startswith("UndefinedTable"):
                 reason += " (the database schema is missing: run `curator db upgrade`)"
@@ -463,14 +518,30 @@ def _require_aware(now: datetime) -> None:
         raise StoreError(f"naive datetime refused (use an aware UTC datetime): now={now!r}")
 
 
-def _make_parent_folder(url: URL) -> None:
+def _sqlite_path(url: URL) -> Path | None:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
-        return
+        return None
+    return Path(database).absolute()
+
+
+def _make_parent_folder(path: Path) -> None:
     try:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise StoreError(f"cannot create the folder of the database {database}: {e}") from e
+        raise StoreError(f"cannot create the folder of the database {path}: {e}") from e
+
+
+def _schema_head() -> str:
+    """The newest migration: revision ids are the 4-digit prefixes of the file names
+    (a test checks this matches Alembic), so startup need not import Alembic."""
+    names = (Path(__file__).resolve().parent / "migrations" / "versions").glob(
+        "[0-9][0-9][0-9][0-9]_*.py"
+    )
+    return max(name.name[:4] for name in names)
+
+
+SCHEMA_HEAD: Final = _schema_head()
 
 
 def _describe(e: BaseException) -> str:
