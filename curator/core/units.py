@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from curator.core import drafting
 from curator.core import refresh
 from curator.core._context import Context
-from curator.core._context import get_source
 from curator.core.extraction import run_extraction
+from curator.core.sources import select_sources
 from curator.curate import signature_from_json
 from curator.fetch import Fetcher
 from curator.fetch import is_due
@@ -36,9 +36,10 @@ class Units:
     # --- what is due (read-only) ---------------------------------------------------
 
     def due_sources(self) -> list[str]:
-        """Enabled sources whose next fetch is due now (interval, backoff, Retry-After)."""
+        """Enabled sources whose next fetch is due now (interval, backoff, Retry-After):
+        the database's sources, as every node sees them."""
         ctx = self._ctx
-        enabled = {source.id for source in ctx.settings.sources if source.enabled}
+        enabled = {source.id for source in select_sources(ctx, ())}
         now = ctx.clock()
         return [
             state.source_id
@@ -68,7 +69,7 @@ class Units:
         """Fetch one feed and store its entries and the source's new state (one
         transaction). Its article pages and drafts are units of their own."""
         ctx = self._ctx
-        source = get_source(ctx, source_id)
+        (source,) = select_sources(ctx, [source_id])
         state = ctx.store.get_source_state(source_id)
         request = refresh._feed_request(state, source)
         async for fetched in self._fetcher.fetch_feeds([request]):
@@ -83,7 +84,7 @@ class Units:
         if not items:
             return None
         (item,) = items
-        source = get_source(ctx, item.source_id)
+        (source,) = select_sources(ctx, [item.source_id])
         if not refresh._entry_passes(ctx, item, source):
             return None
         request = PageRequest(
@@ -121,7 +122,7 @@ class Units:
         if not items:
             return None
         (item,) = items
-        source = get_source(ctx, item.source_id)
+        (source,) = select_sources(ctx, [item.source_id])
         candidates = [
             (draft_id, url, signature_from_json(raw))
             for draft_id, url, raw in ctx.store.recent_story_candidates(
