@@ -50,7 +50,8 @@ class Units:
     def is_due(self, source_id: str) -> bool:
         """Whether this enabled source is due now: a task re-checks under its lock."""
         ctx = self._ctx
-        if not get_source(ctx, source_id).enabled:
+        (source,) = select_sources(ctx, [source_id])
+        if not source.enabled:
             return False
         return is_due(ctx.store.get_source_state(source_id), ctx.clock())
 
