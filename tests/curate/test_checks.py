@@ -347,7 +347,9 @@ def test_thin_with_fewer_quotes_than_min_quotes_while_the_article_has_more() -> 
             where="quotes",
         ),
     )
-    assert check_draft(two, ARTICLE, CurateSettings(min_quotes=2), 1000, quotes=ARTICLE_QUOTES) == ()
+    assert (
+        check_draft(two, ARTICLE, CurateSettings(min_quotes=2), 1000, quotes=ARTICLE_QUOTES) == ()
+    )
     # without the article's quotes only the excerpt is checked
     assert check_draft(one, ARTICLE, settings, 1000) == ()
 
