@@ -190,7 +190,8 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (ConfigError, NotFoundError) as e:
-        err.print(_line(("error:", "red"), " ", _text(e)))
+        for each in e.errors if isinstance(e, ConfigError) else (e,):  # a file's every error
+            err.print(_line(("error:", "red"), " ", _text(each)))
         raise typer.Exit(EXIT_USAGE) from e
     except NoDatabaseError as e:
         err.print(_line(("error:", "red"), " ", _text(e)))
@@ -515,7 +516,7 @@ def sources_list(
 
 @sources_app.command("check")
 def sources_check(ctx: typer.Context) -> None:
-    """Validate sources.yaml; print the first problem with its file and line."""
+    """Validate sources.yaml; print every problem with its file, line and field."""
     with _errors():
         settings = ctx.obj.settings()
     enabled = sum(1 for s in settings.sources if s.enabled)

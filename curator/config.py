@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import ipaddress
 import os
-import re
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +16,29 @@ from dataclasses import field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from typing import TypeVar
 
 import yaml
+from pydantic import BaseModel
+from pydantic import ValidationError
 
+from curator._schema import CurateModel
+from curator._schema import DefaultsModel
+from curator._schema import DocumentModel
+from curator._schema import FetchModel
+from curator._schema import FiltersModel
+from curator._schema import Location
+from curator._schema import PatternsModel
+from curator._schema import PublishModel
+from curator._schema import SourceModel
+from curator._schema import TargetModel
+from curator._schema import WebhookLimitsModel
+from curator._schema import parse_duration as parse_duration
+from curator._schema import parse_size as parse_size
+from curator._schema import problems
+from curator._schema import validate_url as validate_url
 from curator._version import __version__
 from curator.errors import ConfigError
-from curator.model import FILTER_FIELDS
 from curator.model import FilterRules
 from curator.model import Source
 
@@ -73,54 +87,6 @@ SETTINGS_HELP: dict[str, str] = {
     "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
     "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
 }
-
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {
-    "b": 1,
-    "kb": 1000,
-    "kib": 1024,
-    "mb": 1000**2,
-    "mib": 1024**2,
-    "gb": 1000**3,
-    "gib": 1024**3,
-}
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_SPACE_RE = re.compile(r"\s")
-_IPV4_STYLE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
-
-
-def parse_duration(value: object) -> timedelta:
-    """'30m', '1h', '500ms', '2s' or a number of seconds → timedelta."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION_RE.match(str(value))
-        if not match:
-            raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 1h)")
-        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    if seconds < 0:
-        raise ValueError(f"duration must not be negative: {value!r}")
-    return timedelta(seconds=seconds)
-
-
-def parse_size(value: object) -> int:
-    """'10MB', '512KiB' or a number of bytes → int."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a size: {value!r}")
-    if isinstance(value, int):
-        size = value
-    else:
-        match = _SIZE_RE.match(str(value))
-        if not match:
-            raise ValueError(f"not a size: {value!r} (use e.g. 10MB, 512KiB)")
-        size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
-    if size <= 0:
-        raise ValueError(f"size must be positive: {value!r}")
-    return size
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -328,339 +294,202 @@ def _load_yaml(text: str, path: str) -> tuple[Any, _Located]:
         ) from e
 
 
-# --- validation ---------------------------------------------------------------
-
-_FETCH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("fetch.")}
-_DEFAULT_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("defaults.")}
-_SOURCE_KEYS = {
-    "id",
-    "url",
-    "name",
-    "outlet",
-    "enabled",
-    "interval",
-    "fetch_articles",
-    "robots",
-    "allow_private_networks",
-    "tags",
-    "filters",
-}
-_TOP_KEYS = {"fetch", "defaults", "curate", "sources", "publish"}
-_CURATE_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("curate.")}
-_FILTER_KEYS = {"keep", "block", "min_words", "max_age"}
-_PUBLISH_KEYS = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith("publish.")}
-_TARGET_TYPES = ("static", "webhook", "wordpress")
-_WEBHOOK_LIMITS = (("timeout", "duration"), ("budget", "duration"), ("concurrency", "int"))
-
-
-class _Checker:
-    def __init__(self, path: str, where: _Located) -> None:
-        self.path = path
-        self.where = where
-
-    def fail(self, message: str, at: tuple[str | int, ...]) -> ConfigError:
-        field_name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in at)
-        field_name = field_name.replace(".[", "[")
-        return ConfigError(message, path=self.path, line=self.where.line(at), field=field_name)
-
-    def mapping(self, value: Any, at: tuple[str | int, ...], allowed: set[str]) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(f"expected a mapping, got {type(value).__name__}", at)
-        for key in value:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.fail(f"unknown key {key!r} (known: {known})", (*at, key))
-        return value
-
-    def convert(self, value: Any, at: tuple[str | int, ...], kind: str) -> Any:
-        try:
-            if kind == "duration":
-                return parse_duration(value)
-            if kind == "size":
-                return parse_size(value)
-            if kind == "bool":
-                if not isinstance(value, bool):
-                    raise ValueError(f"expected true or false, got {value!r}")
-                return value
-            if kind == "int":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                    raise ValueError(f"expected a whole number ≥ 1, got {value!r}")
-                return value
-            if kind == "str":
-                if not isinstance(value, str) or not value.strip():
-                    raise ValueError(f"expected a non-empty string, got {value!r}")
-                return value.strip()
-        except ValueError as e:
-            raise self.fail(str(e), at) from e
-        raise AssertionError(kind)
-
-    def filters(self, value: Any, at: tuple[str | int, ...]) -> FilterRules:
-        raw = self.mapping(value, at, _FILTER_KEYS)
-        rules: dict[str, tuple[tuple[str, str], ...]] = {}
-        for side in ("keep", "block"):
-            patterns = self.mapping(raw.get(side), (*at, side), set(FILTER_FIELDS))
-            pairs: list[tuple[str, str]] = []
-            for field_name, pattern in patterns.items():
-                where_ = (*at, side, field_name)
-                items = pattern if isinstance(pattern, list) else [pattern]
-                for item in items:
-                    text = self.convert(item, where_, "str")
-                    try:
-                        re.compile(text)
-                    except re.error as e:
-                        raise self.fail(f"bad regular expression {text!r}: {e}", where_) from e
-                    pairs.append((field_name, text))
-            rules[side] = tuple(pairs)
-        min_words = raw.get("min_words", 0)
-        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
-            raise self.fail(f"expected a whole number ≥ 0, got {min_words!r}", (*at, "min_words"))
-        max_age = (
-            self.convert(raw["max_age"], (*at, "max_age"), "duration") if "max_age" in raw else None
-        )
-        return FilterRules(
-            keep=rules["keep"], block=rules["block"], min_words=min_words, max_age=max_age
-        )
-
-    def publish(self, value: Any, base_dir: Path | None) -> PublishSettings:
-        at: tuple[str | int, ...] = ("publish",)
-        raw = self.mapping(value, at, _PUBLISH_KEYS)
-        folder = base_dir or Path(".")
-        values: dict[str, Any] = {}
-        for key, name in (("site_dir", "site_dir"), ("templates", "templates_dir")):
-            if key in raw:
-                values[name] = folder / self.convert(raw[key], (*at, key), "str")
-        for key in ("site_title", "site_url"):
-            if key in raw:
-                values[key] = self.convert(raw[key], (*at, key), "str")
-        if "canonical_to_source" in raw:
-            values["canonical_to_source"] = self.convert(
-                raw["canonical_to_source"], (*at, "canonical_to_source"), "bool"
-            )
-        if "targets" in raw:
-            items = raw["targets"]
-            if not isinstance(items, list):
-                raise self.fail("expected a list of targets", (*at, "targets"))
-            targets: list[TargetSettings] = []
-            for index, item in enumerate(items):
-                where_ = (*at, "targets", index)
-                if not isinstance(item, dict):
-                    raise self.fail("expected a mapping", where_)
-                name = self.convert(item.get("name"), (*where_, "name"), "str")
-                kind = self.convert(item.get("type"), (*where_, "type"), "str")
-                if kind not in _TARGET_TYPES:
-                    raise self.fail(
-                        f"unknown target type {kind!r} (known: {', '.join(_TARGET_TYPES)})",
-                        (*where_, "type"),
-                    )
-                if name in {t.name for t in targets}:
-                    raise self.fail(f"duplicate target name {name!r}", (*where_, "name"))
-                options = tuple(
-                    (str(k), str(v)) for k, v in item.items() if k not in ("name", "type")
-                )
-                if kind in ("webhook", "wordpress") and not dict(options).get("url"):
-                    raise self.fail(f"a {kind} target needs a url", where_)
-                if kind == "wordpress" and not dict(options).get("user"):
-                    raise self.fail("a wordpress target needs a user", where_)
-                if kind == "webhook":  # per-attempt deadline, per-run budget, posts in flight
-                    for key, check in _WEBHOOK_LIMITS:
-                        if key in item and not self.convert(item[key], (*where_, key), check):
-                            raise self.fail("must be more than 0", (*where_, key))
-                targets.append(TargetSettings(name=name, type=kind, options=options))
-            values["targets"] = tuple(targets)
-        return PublishSettings(**values)
-
-    def curate(self, value: Any) -> CurateSettings:
-        raw = self.mapping(value, ("curate",), _CURATE_KEYS)
-        values: dict[str, Any] = {}
-        for key in ("excerpt_fraction", "dedup_threshold"):
-            if key in raw:
-                number = raw[key]
-                if (
-                    isinstance(number, bool)
-                    or not isinstance(number, int | float)
-                    or not (0 < number <= 1)
-                ):
-                    raise self.fail(f"expected a number in (0, 1], got {number!r}", ("curate", key))
-                values[key] = float(number)
-        for key in ("excerpt_max_words", "min_quotes", "max_quotes"):
-            if key in raw:
-                values[key] = self.convert(raw[key], ("curate", key), "int")
-        settings = CurateSettings(**values)
-        if settings.min_quotes > settings.max_quotes:
-            raise self.fail("min_quotes is more than max_quotes", ("curate", "min_quotes"))
-        return settings
-
-
-_FETCH_KINDS = {
-    "concurrency": "int",
-    "per_host_concurrency": "int",
-    "per_host_delay": "duration",
-    "max_bytes": "size",
-    "timeout": "duration",
-    "connect_timeout": "duration",
-    "user_agent": "str",
-    "allow_private_networks": "bool",
-    "max_backoff": "duration",
-}
-
-
-def validate_url(url: str) -> str | None:
-    """Why ``url`` is not a usable feed URL, or None when it is."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (validates the port)
-    except ValueError as e:
-        return f"bad URL {url!r}: {e}"
-    if parts.scheme not in ("http", "https", "file"):
-        return f"bad URL {url!r}: scheme must be http, https or file"
-    if parts.scheme != "file" and not parts.hostname:
-        return f"bad URL {url!r}: no host"
-    host = parts.hostname or ""
-    if _IPV4_STYLE_RE.match(host):  # as httpx: 0177.0.0.1 is octal to some, decimal to others
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            return f"not a valid URL {url!r}: {host!r} is not a valid IPv4 address"
-    if _SPACE_RE.search(url):
-        return f"bad URL {url!r}: contains white space"
-    return None
+# --- validation (pydantic models in curator._schema) ------------------------------------------
 
 
 def parse_sources_document(text: str, path: str, base_dir: Path | None = None) -> Settings:
-    """Validate a sources.yaml document. Relative ``file:`` URLs resolve against base_dir."""
+    """Validate a sources.yaml document. Relative ``file:`` URLs resolve against base_dir.
+
+    Every problem is reported, in one ConfigError (see its ``errors``), not only the first.
+    """
     with _collection_paused():
-        return _parse_document(text, path, base_dir)
+        data, where = _load_yaml(text, path)
+        return _Document(path, where, base_dir).settings(data)
 
 
-def _parse_document(text: str, path: str, base_dir: Path | None) -> Settings:
-    data, where = _load_yaml(text, path)
-    check = _Checker(path, where)
-    top = check.mapping(data, (), _TOP_KEYS)
+class _Document:
+    """Validates each part of a loaded file apart, so that one bad part hides no error in
+    another, and collects every error with its line."""
 
-    raw_fetch = check.mapping(top.get("fetch"), ("fetch",), _FETCH_KEYS)
-    fetch_values = {
-        key: check.convert(value, ("fetch", key), _FETCH_KINDS[key])
-        for key, value in raw_fetch.items()
-    }
-    fetch = FetchSettings(**fetch_values)
+    def __init__(self, path: str, where: _Located, base_dir: Path | None) -> None:
+        self.path = path
+        self.where = where
+        self.base_dir = base_dir
+        self.errors: list[ConfigError] = []
 
-    raw_defaults = check.mapping(top.get("defaults"), ("defaults",), _DEFAULT_KEYS)
-    default_filters = check.filters(raw_defaults.get("filters"), ("defaults", "filters"))
-    defaults = SourceDefaults(
-        filters=default_filters,
-        interval=check.convert(raw_defaults["interval"], ("defaults", "interval"), "duration")
-        if "interval" in raw_defaults
-        else DEFAULT_INTERVAL,
-        fetch_articles=check.convert(
-            raw_defaults["fetch_articles"], ("defaults", "fetch_articles"), "bool"
+    def fail(self, message: str, at: Location) -> None:
+        field_name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in at)
+        self.errors.append(
+            ConfigError(
+                message,
+                path=self.path,
+                line=self.where.line(at),
+                field=field_name.replace(".[", "[") or None,
+            )
         )
-        if "fetch_articles" in raw_defaults
-        else True,
-    )
 
-    raw_sources = top.get("sources") or []
-    if not isinstance(raw_sources, list):
-        raise check.fail("expected a list of sources", ("sources",))
-    sources: list[Source] = []
-    seen: dict[str, int | None] = {}
-    for index, raw in enumerate(raw_sources):
-        at: tuple[str | int, ...] = ("sources", index)
-        item = check.mapping(raw, at, _SOURCE_KEYS)
-        if item is None or not item:
-            raise check.fail("empty source", at)
-        for required in ("id", "url"):
-            if required not in item:
-                raise check.fail(f"missing required key {required!r}", at)
-        source_id = check.convert(item["id"], (*at, "id"), "str")
-        if not _SLUG_RE.match(source_id):
-            raise check.fail(
-                f"id {source_id!r} must be a slug (lowercase letters, digits, - and _)",
-                (*at, "id"),
+    def validated(self, model: type[_M], value: Any, at: Location) -> _M | None:
+        """``value`` as ``model`` (None when unwritten: all defaults), or None on errors."""
+        try:
+            return model.model_validate(
+                {} if value is None else value, context={"base_dir": self.base_dir}
             )
-        if source_id in seen:
-            raise check.fail(
-                f"duplicate id {source_id!r} (first defined on line {seen[source_id]})",
-                (*at, "id"),
-            )
-        seen[source_id] = where.line(at)
-        url = check.convert(item["url"], (*at, "url"), "str")
-        url = _resolve_file_url(url, base_dir)
-        problem = validate_url(url)
-        if problem:
-            raise check.fail(problem, (*at, "url"))
-        name = check.convert(item.get("name", source_id), (*at, "name"), "str")
-        tags_raw = item.get("tags", [])
-        if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
-            raise check.fail("expected a list of strings", (*at, "tags"))
-        sources.append(
-            Source(
-                id=source_id,
-                url=url,
-                name=name,
-                outlet=check.convert(item.get("outlet", name), (*at, "outlet"), "str"),
-                enabled=check.convert(item.get("enabled", True), (*at, "enabled"), "bool"),
-                interval=check.convert(item["interval"], (*at, "interval"), "duration")
-                if "interval" in item
-                else defaults.interval,
-                fetch_articles=check.convert(
-                    item["fetch_articles"], (*at, "fetch_articles"), "bool"
+        except ValidationError as e:
+            for loc, message in problems(e, model):
+                self.fail(message, (*at, *loc))
+            return None
+
+    def settings(self, data: Any) -> Settings:
+        self.validated(DocumentModel, data, ())  # the top level's keys and shape
+        top: dict[str, Any] = data if isinstance(data, dict) else {}
+        fetch = self.validated(FetchModel, top.get("fetch"), ("fetch",)) or FetchModel()
+        defaults = self.defaults(top.get("defaults"))
+        raw_sources = top.get("sources")
+        sources = self.sources(raw_sources, defaults) if isinstance(raw_sources, list) else ()
+        curate = self.curate(top.get("curate"))
+        publish = self.publish(top.get("publish"))
+        if self.errors:
+            self.errors.sort(key=lambda e: e.line or 0)
+            raise ConfigError.several(self.errors)
+        return Settings(
+            database_url="",
+            data_dir=Path(DEFAULT_DATA_DIR),
+            sources_path=Path(self.path),
+            fetch=FetchSettings(**_written(fetch)),
+            defaults=defaults,
+            curate=curate,
+            publish=publish,
+            sources=sources,
+        )
+
+    def defaults(self, value: Any) -> SourceDefaults:
+        written = self.validated(DefaultsModel, value, ("defaults",)) or DefaultsModel()
+        return SourceDefaults(
+            interval=written.interval or DEFAULT_INTERVAL,
+            fetch_articles=_given(written.fetch_articles, True),
+            filters=_filters(written.filters, FilterRules()),
+        )
+
+    def sources(self, items: list[Any], defaults: SourceDefaults) -> tuple[Source, ...]:
+        sources: list[Source] = []
+        seen: dict[str, int | None] = {}
+        for index, item in enumerate(items):
+            at: Location = ("sources", index)
+            if not item:
+                self.fail("empty source", at)
+                continue
+            line = self.where.line(at)
+            # An id is taken even by a source with errors: its duplicates are errors too.
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            source_id = raw_id.strip() if isinstance(raw_id, str) else None
+            if source_id in seen:
+                self.fail(
+                    f"duplicate id {source_id!r} (first defined on line {seen[source_id]})",
+                    (*at, "id"),
                 )
-                if "fetch_articles" in item
-                else defaults.fetch_articles,
-                robots=check.convert(item.get("robots", True), (*at, "robots"), "bool"),
-                allow_private_networks=check.convert(
-                    item.get("allow_private_networks", False),
-                    (*at, "allow_private_networks"),
-                    "bool",
-                ),
-                tags=tuple(tags_raw),
-                filters=_merge_filters(
-                    default_filters,
-                    check.filters(item.get("filters"), (*at, "filters")),
-                    item.get("filters") or {},
-                ),
-                line=where.line(at),
+                source_id = None
+            elif source_id is not None:
+                seen[source_id] = line
+            written = self.validated(SourceModel, item, at)
+            if written is None or source_id is None:
+                continue
+            name = written.name or written.id
+            sources.append(
+                Source(
+                    id=written.id,
+                    url=written.url,
+                    name=name,
+                    outlet=written.outlet or name,
+                    enabled=written.enabled,
+                    interval=written.interval or defaults.interval,
+                    fetch_articles=_given(written.fetch_articles, defaults.fetch_articles),
+                    robots=written.robots,
+                    allow_private_networks=written.allow_private_networks,
+                    tags=tuple(written.tags),
+                    filters=_filters(written.filters, defaults.filters),
+                    line=line,
+                )
             )
-        )
-    curate = check.curate(top.get("curate"))
-    publish = check.publish(top.get("publish"), base_dir)
-    for source in sources:
-        if source.interval <= timedelta(0):
-            raise ConfigError("interval must be positive", path=path, line=source.line)
-    return Settings(
-        database_url="",
-        data_dir=Path(DEFAULT_DATA_DIR),
-        sources_path=Path(path),
-        fetch=fetch,
-        defaults=defaults,
-        curate=curate,
-        publish=publish,
-        sources=tuple(sources),
-    )
+        return tuple(sources)
+
+    def curate(self, value: Any) -> CurateSettings:
+        written = self.validated(CurateModel, value, ("curate",))
+        settings = CurateSettings(**_written(written)) if written else CurateSettings()
+        if settings.min_quotes > settings.max_quotes:
+            self.fail("min_quotes is more than max_quotes", ("curate", "min_quotes"))
+        return settings
+
+    def publish(self, value: Any) -> PublishSettings:
+        written = self.validated(PublishModel, value, ("publish",))
+        if written is None:
+            return PublishSettings()
+        folder = self.base_dir or Path(".")
+        values: dict[str, Any] = _written(written)
+        values.pop("targets", None)
+        if "site_dir" in values:
+            values["site_dir"] = folder / values["site_dir"]
+        if "templates" in values:
+            values["templates_dir"] = folder / values.pop("templates")
+        if written.targets is not None:
+            values["targets"] = self.targets(written.targets)
+        return PublishSettings(**values)
+
+    def targets(self, items: list[Any]) -> tuple[TargetSettings, ...]:
+        targets: list[TargetSettings] = []
+        for index, item in enumerate(items):
+            at: Location = ("publish", "targets", index)
+            target = self.validated(TargetModel, item, at)
+            if target is None:
+                continue
+            extra = target.model_extra or {}
+            options = tuple((str(k), str(v)) for k, v in extra.items())
+            if target.name in {t.name for t in targets}:
+                self.fail(f"duplicate target name {target.name!r}", (*at, "name"))
+            if target.type in ("webhook", "wordpress") and not dict(options).get("url"):
+                self.fail(f"a {target.type} target needs a url", at)
+            if target.type == "wordpress" and not dict(options).get("user"):
+                self.fail("a wordpress target needs a user", at)
+            if target.type == "webhook":
+                self.validated(WebhookLimitsModel, extra, at)
+            targets.append(TargetSettings(name=target.name, type=target.type, options=options))
+        return tuple(targets)
 
 
-def _merge_filters(defaults: FilterRules, own: FilterRules, written: Any) -> FilterRules:
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _written(model: BaseModel | None) -> dict[str, Any]:
+    """The fields of ``model`` the file sets (None is "not written": the default applies)."""
+    return {} if model is None else {k: v for k, v in model if v is not None}
+
+
+def _given(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+def _filters(written: FiltersModel | None, defaults: FilterRules) -> FilterRules:
     """A source's rules add to the defaults'; its min_words/max_age replace theirs.
 
-    Whether a source sets min_words/max_age is what it wrote (``written``): its own
-    ``min_words: 0`` turns the defaults' minimum off, which `or` took for unset.
+    Whether a source sets min_words/max_age is what it wrote: its own ``min_words: 0``
+    turns the defaults' minimum off.
     """
+    if written is None:
+        return defaults
+    keep = _pairs(written.keep)
+    block = _pairs(written.block)
+    fields_set = written.model_fields_set
     return FilterRules(
-        keep=defaults.keep + own.keep,
-        block=defaults.block + own.block,
-        min_words=own.min_words if "min_words" in written else defaults.min_words,
-        max_age=own.max_age if "max_age" in written else defaults.max_age,
+        keep=defaults.keep + keep,
+        block=defaults.block + block,
+        min_words=written.min_words if "min_words" in fields_set else defaults.min_words,
+        max_age=written.max_age if "max_age" in fields_set else defaults.max_age,
     )
 
 
-def _resolve_file_url(url: str, base_dir: Path | None) -> str:
-    """`file:relative/path` is relative to the sources file's folder."""
-    if url.startswith("file:") and not url.startswith("file:///") and base_dir is not None:
-        relative = url.removeprefix("file:").removeprefix("//")
-        return (base_dir / relative).resolve().as_uri()
-    return url
+def _pairs(patterns: PatternsModel | None) -> tuple[tuple[str, str], ...]:
+    if patterns is None:
+        return ()
+    return tuple((name, pattern) for name, listed in patterns for pattern in listed)
 
 
 def load_settings(

@@ -6,6 +6,8 @@ one choke point per adapter and chained with ``raise ... from e``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class CuratorError(Exception):
     """Base of every error curator raises."""
@@ -23,7 +25,10 @@ class CuratorError(Exception):
 class ConfigError(CuratorError):
     """A settings file or environment variable is invalid.
 
-    ``path`` and ``line`` point at the offending place when known.
+    ``path`` and ``line`` point at the offending place when known. A file with several
+    problems raises one ConfigError for all of them: ``errors`` holds each (in the order of
+    the file), the first gives ``path``, ``line`` and ``field``, and the message has one line
+    per error.
     """
 
     default_message = "invalid configuration"
@@ -39,6 +44,7 @@ class ConfigError(CuratorError):
         self.path = path
         self.line = line
         self.field = field
+        self.errors: tuple[ConfigError, ...] = (self,)
         where = path or ""
         if path and line:
             where = f"{path}:{line}"
@@ -46,6 +52,17 @@ class ConfigError(CuratorError):
         if field:
             prefix += f"{field}: "
         super().__init__(prefix + (message or self.default_message))
+
+    @classmethod
+    def several(cls, errors: Sequence[ConfigError]) -> ConfigError:
+        """One error standing for ``errors`` (at least one), as told above."""
+        if len(errors) == 1:
+            return errors[0]
+        first = errors[0]
+        combined = cls(path=first.path, line=first.line, field=first.field)
+        combined.args = ("\n".join(e.message for e in errors),)
+        combined.errors = tuple(errors)
+        return combined
 
 
 class SourceError(CuratorError):

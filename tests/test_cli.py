@@ -507,6 +507,20 @@ def test_sources_check_names_file_and_line(project: Project, text: str, message:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_sources_check_prints_every_error(project: Project) -> None:
+    project.sources.write_text(
+        "sources:\n  - id: a\n    url: ftp://a.example/\n"
+        "  - id: b\n    url: https://b.example/\n    enabled: maybe\n"
+    )
+    result = invoke([*project.flags(), "sources", "check"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"error: {project.sources}:3: sources[0].url: bad URL 'ftp://a.example/':"
+        " scheme must be http, https or file",
+        f"error: {project.sources}:6: sources[1].enabled: expected true or false, got 'maybe'",
+    ]
+
+
 def test_missing_sources_file_exits_2(project: Project) -> None:
     result = invoke([*project.flags(), "sources", "check"])
     assert result.exit_code == 2

@@ -336,3 +336,87 @@ def test_stars_in_values_are_not_counted_as_aliases() -> None:
     settings = parse_sources_document(text + "  - {id: last, url: 'https://e.org/*'}\n", "s.yaml")
     assert len(settings.sources) == 51
     assert settings.sources[0].interval == timedelta(hours=1)
+
+
+# --- every error at once (#11) ---------------------------------------------------------------
+
+
+def test_every_error_of_a_file_is_reported_with_its_line() -> None:
+    error = error_of(
+        "fetch:\n"  # 1
+        "  concurrency: 0\n"  # 2
+        "sources:\n"  # 3
+        "  - id: Bad Id\n"  # 4
+        "    url: ftp://e.com/x\n"  # 5
+        "  - id: ok\n"  # 6
+        "    url: https://e.com/x\n"  # 7
+        "    enabled: maybe\n"  # 8
+        "  - id: ok\n"  # 9
+        "    url: http://0177.0.0.1/feed\n"  # 10
+        "  - url: https://e.com/z\n"  # 11
+        "    colour: red\n"  # 12
+        "curate:\n"  # 13
+        "  min_quotes: 4\n"  # 14
+        "  max_quotes: 3\n"  # 15
+        "publish:\n"  # 16
+        "  targets:\n"  # 17
+        "    - {name: x, type: ftp}\n"  # 18
+        "    - {name: h, type: webhook, url: 'https://h.example/', timeout: 0s}\n"  # 19
+    )
+    reported = [(e.line, e.field, e.message.split(": ", 2)[-1]) for e in error.errors]
+    assert reported == [
+        (2, "fetch.concurrency", "expected a whole number ≥ 1, got 0"),
+        (4, "sources[0].id", "id 'Bad Id' must be a slug (lowercase letters, digits, - and _)"),
+        (5, "sources[0].url", "bad URL 'ftp://e.com/x': scheme must be http, https or file"),
+        (8, "sources[1].enabled", "expected true or false, got 'maybe'"),
+        (9, "sources[2].id", "duplicate id 'ok' (first defined on line 6)"),
+        (
+            10,
+            "sources[2].url",
+            "not a valid URL 'http://0177.0.0.1/feed': '0177.0.0.1' is not a valid IPv4 address",
+        ),
+        (11, "sources[3]", "missing required key 'id'"),
+        (12, "sources[3].colour", f"unknown key 'colour' (known: {SOURCE_KEYS})"),
+        (14, "curate.min_quotes", "min_quotes is more than max_quotes"),
+        (
+            18,
+            "publish.targets[0].type",
+            "unknown target type 'ftp' (known: static, webhook, wordpress)",
+        ),
+        (19, "publish.targets[1].timeout", "must be more than 0"),
+    ]
+    # The error itself is the first one, and its message has a line for each.
+    assert (error.path, error.line, error.field) == ("sources.yaml", 2, "fetch.concurrency")
+    assert str(error).splitlines() == [str(e) for e in error.errors]
+    assert all(str(e).startswith(f"sources.yaml:{e.line}: {e.field}: ") for e in error.errors)
+
+
+SOURCE_KEYS = (
+    "allow_private_networks, enabled, fetch_articles, filters, id, interval, name, outlet,"
+    " robots, tags, url"
+)
+
+
+def test_a_yaml_syntax_error_is_one_error() -> None:
+    error = error_of("sources: [\n  - id: a\n")
+    assert error.errors == (error,)
+
+
+def test_the_models_know_every_documented_setting() -> None:
+    from curator._schema import CurateModel
+    from curator._schema import DefaultsModel
+    from curator._schema import FetchModel
+    from curator._schema import PatternsModel
+    from curator._schema import PublishModel
+    from curator.config import SETTINGS_HELP
+    from curator.model import FILTER_FIELDS
+
+    for section, model in [
+        ("fetch", FetchModel),
+        ("defaults", DefaultsModel),
+        ("curate", CurateModel),
+        ("publish", PublishModel),
+    ]:
+        documented = {k.split(".", 1)[1] for k in SETTINGS_HELP if k.startswith(f"{section}.")}
+        assert set(model.model_fields) == documented, section
+    assert tuple(PatternsModel.model_fields) == FILTER_FIELDS
