@@ -31,6 +31,7 @@ from typing import Annotated
 from typing import Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.console import ConsoleRenderable
 from rich.logging import RichHandler
@@ -139,6 +140,10 @@ class Options:
             self.sources, database_url=self.database_url, data_dir=self.data_dir
         )
 
+    def database_settings(self) -> Settings:
+        """Settings that reach the database without reading sources.yaml."""
+        return curator.default_settings(database_url=self.database_url, data_dir=self.data_dir)
+
     def settings_or_default(self) -> Settings:
         """The settings, or built-in defaults when no sources file exists (`extract`)."""
         try:
@@ -208,10 +213,15 @@ def _errors() -> Iterator[None]:
 
 
 @contextmanager
-def _curator(ctx: typer.Context, *, check: bool = True) -> Iterator[Curator]:
-    """The facade; unless ``check`` is off (`db upgrade`), only on an up-to-date database."""
+def _curator(
+    ctx: typer.Context, *, check: bool = True, sources_file: bool = True
+) -> Iterator[Curator]:
+    """The facade; unless ``check`` is off (`db upgrade`), only on an up-to-date database.
+    Without ``sources_file`` (commands that read the database alone, e.g. `status`),
+    sources.yaml is not read: 10,000 sources take a while to validate."""
     options: Options = ctx.obj
-    with _errors(), curator.make_curator(options.settings()) as facade:
+    settings = options.settings() if sources_file else options.database_settings()
+    with _errors(), curator.make_curator(settings) as facade:
         if check:
             facade.check_database()
         yield facade
@@ -429,7 +439,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
 ) -> None:
     """Per source: entries, last success, last error, failures, next due, gone."""
-    with _curator(ctx) as facade:
+    with _curator(ctx, sources_file=False) as facade:
         rows = facade.status()
     if as_json:
         for row in rows:
@@ -449,28 +459,49 @@ def status(
                 }
             )
         return
-    table = Table(title="sources")
-    for column in (
-        "source",
-        "enabled",
-        "entries",
-        "last success",
-        "failures",
-        "next due",
-        "last error",
-    ):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row.source_id + (" [yellow](gone)[/yellow]" if row.gone else ""),
+    columns = ("source", "enabled", "entries", "last success", "failures", "next due")
+    cells = [
+        (
+            row.source_id + (" (gone)" if row.gone else ""),
             "yes" if row.enabled else "no",
             str(row.entries),
             _when(row.last_success_at),
             str(row.consecutive_failures),
             _when(row.next_due_at),
-            _text(row.last_error or ""),
+            _visible(row.last_error or ""),
+        )
+        for row in rows
+    ]
+    if len(cells) > _RICH_TABLE_MAX_ROWS:
+        _print_plain_table((*columns, "last error"), cells)
+        return
+    table = Table(title="sources")
+    for column in (*columns, "last error"):
+        table.add_column(column)
+    for row_cells, row in zip(cells, rows, strict=True):
+        table.add_row(
+            Text(row.source_id) + (Text(" (gone)", style="yellow") if row.gone else ""),
+            *row_cells[1:-1],
+            Text(row_cells[-1]),
         )
     out.print(table)
+
+
+#: Rich lays out a table cell by cell: 10,000 rows took 10 s. Longer ones print plainly.
+_RICH_TABLE_MAX_ROWS = 500
+
+
+def _print_plain_table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell, two spaces apart; cells made visible already."""
+    widths = [max([cell_len(c), *(cell_len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    widths[-1] = 0  # the last column is not padded
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = (c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    out.file.write("\n".join([line(columns), *(line(r) for r in rows)]) + "\n")
+    out.file.flush()
 
 
 # --- sources ----------------------------------------------------------------------------

@@ -69,3 +69,30 @@ def test_a_source_removed_from_the_file_leaves_status_but_keeps_its_row(tmp_path
     with facade(tmp_path, A + B) as third:
         assert third.sync_sources().changed == ("b",)  # back, as the file says
         assert [row.source_id for row in third.status()] == ["a", "b"]
+
+
+def test_status_reads_no_sources_file_and_prints_a_long_table_plainly(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from curator.cli import app
+
+    count = 501  # past the rows Rich lays out (slow: 10,000 rows took 10 s)
+    many = "".join(
+        f"  - {{id: s{n:03d}, url: 'https://e{n}.example/feed', enabled: {n % 2 == 0}}}\n"
+        for n in range(count)
+    )
+    with facade(tmp_path, many) as first:
+        first.upgrade()
+    (tmp_path / "sources.yaml").write_text("sources: [broken\n")  # status does not read it
+    flags = ["--sources", str(tmp_path / "sources.yaml")]
+    flags += ["--database-url", f"sqlite:///{tmp_path / 'curator.db'}"]
+    result = CliRunner().invoke(app, [*flags, "status"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "source", "enabled", "entries", "last", "success", "failures", "next", "due", "last", "error"
+    ]  # fmt: skip
+    assert [line.split()[:3] for line in lines[1:3]] == [["s000", "yes", "0"], ["s001", "no", "0"]]
+    assert len(lines) == 1 + count
+    check = CliRunner().invoke(app, [*flags, "sources", "check"])
+    assert check.exit_code == 2 and "invalid YAML" in check.stderr

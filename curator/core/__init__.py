@@ -25,15 +25,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from typing import Self
 
 from curator.config import Settings
 from curator.config import load_settings
-from curator.core import drafting
-from curator.core import extraction
-from curator.core import publishing
-from curator.core import refresh
-from curator.core import reviewing
 from curator.core import sources
 from curator.core import status
 from curator.core._context import ArticleCallback
@@ -43,7 +39,7 @@ from curator.core._context import ReportCallback
 from curator.core._context import get_source
 from curator.core._context import make_fetcher
 from curator.core._context import utc_now
-from curator.core.units import Units
+from curator.core._lazy import lazy_module
 from curator.model import ArticleReport
 from curator.model import Draft
 from curator.model import DraftEvent
@@ -59,6 +55,28 @@ from curator.model import SourceReport
 from curator.model import SourceStatus
 from curator.model import StoredQuote
 from curator.store import Store
+
+if TYPE_CHECKING:
+    from curator.core import drafting
+    from curator.core import extraction
+    from curator.core import publishing
+    from curator.core import refresh
+    from curator.core import reviewing
+    from curator.core import units as _units
+    from curator.core.units import Units
+else:  # loaded at first use: `status` needs none of the stages (httpx, trafilatura, …)
+    drafting = lazy_module("curator.core.drafting")
+    extraction = lazy_module("curator.core.extraction")
+    publishing = lazy_module("curator.core.publishing")
+    refresh = lazy_module("curator.core.refresh")
+    reviewing = lazy_module("curator.core.reviewing")
+    _units = lazy_module("curator.core.units")
+
+    def __getattr__(name: str) -> object:
+        if name == "Units":
+            return _units.Units
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Clock", "Curator", "Units", "make_curator", "utc_now"]
 
@@ -162,7 +180,7 @@ class Curator:
         """The pipeline one item at a time (refresh one source, fetch one page, curate
         one entry), sharing one fetcher: what the daemon and task workers run."""
         async with make_fetcher(self._ctx) as fetcher:
-            yield Units(self._ctx, fetcher)
+            yield _units.Units(self._ctx, fetcher)
 
     async def run_worker(
         self,

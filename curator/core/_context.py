@@ -6,14 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from curator.config import Settings
 from curator.errors import NotFoundError
-from curator.fetch import Fetcher
 from curator.model import ArticleReport
 from curator.model import Source
 from curator.model import SourceReport
 from curator.store import Store
+
+if TYPE_CHECKING:  # httpx, feedparser: not needed by commands that only read the database
+    from curator.fetch import Fetcher
 
 Clock = Callable[[], datetime]
 ReportCallback = Callable[[SourceReport], None]
@@ -40,4 +43,6 @@ def get_source(ctx: Context, source_id: str) -> Source:
 
 
 def make_fetcher(ctx: Context) -> Fetcher:
+    from curator.fetch import Fetcher
+
     return Fetcher(ctx.settings.fetch, parse_workers=ctx.parse_workers)
