@@ -36,3 +36,23 @@ def target_url_problem(target: TargetSettings, kind: str) -> str | None:
         return f"{kind} target {target.name!r} has no url"
     problem = url_problem(url)
     return f"bad {kind} url {url!r}: {problem}" if problem else None
+
+
+#: Sent by both HTTP targets: an answer is read raw and capped, so a compressed (possibly
+#: bomb-sized) answer is never expanded, only refused.
+NO_COMPRESSION = {"Accept-Encoding": "identity"}
+
+
+async def read_answer(response: httpx.Response, max_bytes: int) -> bytes | None:
+    """A receiver's answer as sent, or None when it is compressed (we asked for no
+    compression: it is never expanded) or larger than ``max_bytes`` (not kept)."""
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -73,7 +73,9 @@ from curator.config import TargetSettings
 from curator.config import parse_duration
 from curator.model import Post
 from curator.model import PublishResult
+from curator.publish._http import NO_COMPRESSION
 from curator.publish._http import one_line
+from curator.publish._http import read_answer
 from curator.publish._http import target_url_problem
 
 logger = logging.getLogger(__name__)
@@ -333,9 +335,7 @@ def _failed(target: TargetSettings, post: Post, error: str) -> PublishResult:
 def _client(limits: WebhookLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         trust_env=False,
-        # A receiver's answer is read raw and capped: asking for no compression means a
-        # compressed (possibly bomb-sized) answer is never expanded, only ignored.
-        headers={"Accept-Encoding": "identity"},
+        headers=NO_COMPRESSION,
         timeout=limits.timeout,
         follow_redirects=False,
         limits=httpx.Limits(max_connections=limits.concurrency),
@@ -370,7 +370,7 @@ async def _post(
                     return _Attempt(
                         status=status, reason=f"HTTP {status}", retryable=_is_retryable(status)
                     )
-                answer = await _read_capped(response)
+                answer = await read_answer(response, MAX_ANSWER_BYTES)
     except (TimeoutError, httpx.TimeoutException):
         return _Attempt(reason="timed out", retryable=True)
     except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as e:
@@ -383,20 +383,6 @@ async def _post(
     return _Attempt(
         status=status, reason=f"HTTP {status}", remote_id=remote_id, remote_url=remote_url
     )
-
-
-async def _read_capped(response: httpx.Response) -> bytes | None:
-    """The answer's body, or None when it is larger than MAX_ANSWER_BYTES (not kept)."""
-    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
-        return None  # we asked for none: a compressed answer is not expanded
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _remote_ids(content_type: str, answer: bytes | None) -> tuple[str | None, str | None]:

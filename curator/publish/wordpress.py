@@ -47,8 +47,10 @@ import httpx
 from curator.config import TargetSettings
 from curator.model import Post
 from curator.model import PublishResult
+from curator.publish._http import NO_COMPRESSION
 from curator.publish._http import one_line
 from curator.publish._http import one_line_text
+from curator.publish._http import read_answer
 from curator.publish._http import target_url_problem
 
 logger = logging.getLogger(__name__)
@@ -63,21 +65,6 @@ SOURCE_META: Final = "curator_source_url"
 
 
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a WordPress answer is a post or a page of posts
-
-
-async def _read_answer(response: httpx.Response) -> bytes | None:
-    """The raw answer, or None when it is compressed (we asked for none: never expanded)
-    or larger than MAX_ANSWER_BYTES."""
-    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class _Failed(Exception):
@@ -132,7 +119,7 @@ class _Api:
             )
             response = await self.client.send(request, stream=True)
             try:
-                content = await _read_answer(response)
+                content = await read_answer(response, MAX_ANSWER_BYTES)
             finally:
                 await response.aclose()
         except httpx.TimeoutException:
@@ -214,7 +201,7 @@ async def publish_to_wordpress(
 
     async with httpx.AsyncClient(
         trust_env=False,
-        headers={"Accept-Encoding": "identity"},  # answers are read raw and capped
+        headers=NO_COMPRESSION,
         timeout=client_timeout,
         follow_redirects=False,
         auth=httpx.BasicAuth(username, app_password),
