@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from benchmods import bench_module
 
 from curator.config import CurateSettings
 from curator.curate.attribution import render
@@ -36,22 +33,7 @@ from tests.curate.drafting import assert_trustworthy
 from tests.curate.drafting import build
 from tests.curate.drafting import quote
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _module(name: str) -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(name) or importlib.util.module_from_spec(spec)
-    if name not in sys.modules:
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-news_gold = _module("news_gold")
+news_gold = bench_module("news_gold")
 pytestmark = pytest.mark.skipif(
     not news_gold.corpus_available(),
     reason=f"the article corpus is not at {news_gold.CORPUS} (../shared is absent)",
@@ -315,7 +297,7 @@ def test_drafts_of_all_sixty_gold_pages() -> None:
     """The issue's targets on the 60 annotated pages (bench/drafts_eval.py prints them):
     nothing in marks that was not in marks in the source, every draft with fewer than
     min_quotes quotes flagged thin, and the speakers drafts show are right."""
-    figures = _module("drafts_eval").evaluate()
+    figures = bench_module("drafts_eval").evaluate()
     assert figures.drafts == 60
     assert figures.unmarked == []
     assert figures.short_without_thin == []

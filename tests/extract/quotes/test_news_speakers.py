@@ -3,34 +3,15 @@ the hand-annotated gold set of ../shared/corpora/article-extraction (skipped wit
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from benchmods import bench_module
 
 from curator.extract.pipeline import quotes_of
 from curator.extract.quotes import find_quotes
 from curator.extract.quotes._engine import plausible_speaker
 from curator.model import Quote
 
-BENCH = Path(__file__).resolve().parents[3] / "bench"
-
-
-def _module(name: str) -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(name) or importlib.util.module_from_spec(spec)
-    if name not in sys.modules:
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-news_gold = _module("news_gold")
+news_gold = bench_module("news_gold")
 needs_corpus = pytest.mark.skipif(
     not news_gold.corpus_available(),
     reason=f"the article corpus is not at {news_gold.CORPUS} (../shared is absent)",
@@ -194,7 +175,7 @@ def test_no_speaker_is_a_date_weekday_or_fragment_on_any_gold_page() -> None:
 @needs_corpus
 @pytest.mark.parametrize("which", ["dev", "heldout"])
 def test_news_gold_floors(which: str) -> None:
-    figures = _module("quotes_eval").evaluate_news(which)
+    figures = bench_module("quotes_eval").evaluate_news(which)
     assert figures["pages"] == 30
     assert figures["speaker_precision"] >= 0.95
     direct = figures["kinds"]["direct"][2]
