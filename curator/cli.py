@@ -134,6 +134,7 @@ class Options:
     sources: Path | None = None
     database_url: str | None = None
     data_dir: Path | None = None
+    verbosity: int = 0  # -v, -vv
 
     def settings(self) -> Settings:
         return curator.load_settings(
@@ -175,7 +176,9 @@ def main_options(
         Path | None,
         typer.Option("--data-dir", help="runtime data folder [env: CURATOR_DATA_DIR]"),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="log details (-vv: more)")
+    ] = 0,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
@@ -186,7 +189,9 @@ def main_options(
         format="%(message)s",
         handlers=[_SafeRichHandler(console=err, show_path=False)],
     )
-    ctx.obj = Options(sources=sources, database_url=database_url, data_dir=data_dir)
+    ctx.obj = Options(
+        sources=sources, database_url=database_url, data_dir=data_dir, verbosity=verbose
+    )
 
 
 @contextmanager
@@ -1198,22 +1203,44 @@ def entries_list(
 def daemon(
     ctx: typer.Context,
     tick: Annotated[
-        str, typer.Option("--tick", help="how often to look for due sources (e.g. 1m, 30s)")
+        str, typer.Option("--tick", help="longest wait between two ticks (e.g. 1m, 30s)")
     ] = "1m",
     max_ticks: Annotated[
         int | None, typer.Option("--max-ticks", help="stop after this many ticks")
     ] = None,
+    shutdown_deadline: Annotated[
+        str,
+        typer.Option(
+            "--shutdown-deadline", help="on SIGTERM, how long work in flight may take to finish"
+        ),
+    ] = "30s",
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (one object per line)")
+    ] = "text",
 ) -> None:
-    """Run in the background: fetch each source when it is due, until SIGINT/SIGTERM."""
+    """Run the whole pipeline in the background until SIGINT/SIGTERM; SIGHUP reloads
+    sources.yaml. Each tick refreshes the due sources, fetches their article pages and
+    makes drafts."""
+    from curator.daemon import configure_logging
     from curator.daemon import run_daemon
 
+    options: Options = ctx.obj
     with _errors():
         every = curator.parse_duration(tick)
+        deadline = curator.parse_duration(shutdown_deadline)
     if every.total_seconds() <= 0:
         raise typer.BadParameter("--tick must be positive")
-    logging.getLogger("curator").setLevel(logging.INFO)
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("--log-format must be text or json")
+    configure_logging(json_format=log_format == "json", verbosity=options.verbosity)
+
+    def reload() -> Curator:
+        return curator.make_curator(options.settings())
+
     with _curator(ctx) as facade:
-        ticks = run_daemon(facade, tick=every, max_ticks=max_ticks)
+        ticks = run_daemon(
+            facade, tick=every, max_ticks=max_ticks, shutdown_deadline=deadline, reload=reload
+        )
     err.print(f"daemon stopped after {ticks} ticks")
 
 

@@ -1,45 +1,78 @@
-"""The background daemon: APScheduler 3.11 runs `Curator.fetch(only_due=True)` on a tick.
+"""The background daemon (#11): APScheduler 3.11 runs the whole pipeline, one item at a time.
 
-Thin like the CLI: it decides nothing. Which sources are due is the pure policy
-of curator.fetch (interval, backoff, Retry-After, gone); each tick fetches the
-due ones, their article pages, and makes drafts. One tick at a time
-(``max_instances=1``, coalesced), so a slow tick is never doubled.
+Thin like the CLI: it decides nothing. Each tick takes the units of `Curator.units()`
+in pipeline order — refresh the due sources (which are due is the pure policy of
+curator.fetch: interval, backoff, Retry-After, gone), fetch their article pages, curate
+the new entries — and a failing item is logged and counted while the others go on. One
+tick at a time (``max_instances=1``, coalesced); after a tick the next one is moved up to
+when the first source falls due, so a short interval is kept even with a long tick.
+
+Signals: SIGTERM/SIGINT stop taking work, let the items in flight finish up to the
+shutdown deadline (then cancel them: each unit is one transaction, so nothing is half
+written) and return. SIGHUP reloads sources.yaml between two ticks: an invalid file
+keeps the old configuration and logs the error.
+
+On SQLite one node runs: the daemon holds the database's "daemon" lock for its life
+(a second daemon is refused), and each tick the "fetch" lock that `curator fetch`
+takes too, so a one-off fetch and a tick never run at the same time. On PostgreSQL
+both are no-ops and this scheduler is still single-node.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
+import os
 import signal
-import threading
+import socket
+import time
+from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from types import FrameType
+from typing import Any
+from typing import TypeVar
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from curator import BusyError
+from curator import ConfigError
 from curator import Curator
 from curator import CuratorError
-from curator import SourceReport
+from curator import FetchOutcome
+from curator import Units
+from curator import __version__
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TICK = timedelta(minutes=1)
+DEFAULT_SHUTDOWN_DEADLINE = timedelta(seconds=30)
+#: Items of one stage in flight at once (each unit also obeys the fetcher's limits).
+ITEMS_IN_FLIGHT = 8
+_T = TypeVar("_T")
 
 
-def run_tick(facade: Curator) -> list[SourceReport]:
-    """One tick: fetch the sources that are due. Errors are logged, never raised."""
-    try:
-        reports = facade.fetch(only_due=True)
-    except CuratorError as e:
-        logger.error("tick failed: %s", e)
-        return []
-    for report in reports:
-        if report.error:
-            logger.warning("%s: %s", report.source_id, report.error)
-    logger.info("tick: %d sources fetched", len(reports))
-    return reports
+@dataclass(slots=True)
+class TickReport:
+    """What one tick did: the counts of its log line."""
+
+    sources: int = 0  # source runs (refresh_source)
+    new: int = 0  # new entries
+    pages: int = 0  # article pages fetched and extracted
+    quotes: int = 0
+    drafts: int = 0
+    published: int = 0
+    errors: int = 0  # failed items of any stage
+    skipped: bool = False  # another process held the "fetch" lock
+
+
+Factory = Callable[[], Curator]
 
 
 def run_daemon(
@@ -47,38 +80,391 @@ def run_daemon(
     *,
     tick: timedelta = DEFAULT_TICK,
     max_ticks: int | None = None,
-    on_tick: Callable[[list[SourceReport]], None] | None = None,
+    shutdown_deadline: timedelta = DEFAULT_SHUTDOWN_DEADLINE,
+    reload: Factory | None = None,
+    on_tick: Callable[[TickReport], None] | None = None,
 ) -> int:
-    """Run ticks until SIGINT/SIGTERM (or ``max_ticks``); returns the number of ticks."""
-    scheduler = BlockingScheduler(timezone="UTC")
-    ticks = 0
-    running = threading.Lock()  # held during a tick: stopping waits for it to end
+    """Run ticks until SIGINT/SIGTERM (or ``max_ticks``); returns the number of ticks.
 
-    def job() -> None:
-        nonlocal ticks
-        with running:
-            reports = run_tick(facade)
-            ticks += 1
-            done = max_ticks is not None and ticks >= max_ticks
-        if on_tick is not None:
-            on_tick(reports)
-        if done:
-            scheduler.shutdown(wait=False)
+    ``reload`` builds a facade from sources.yaml again (on SIGHUP); the daemon closes
+    the facades it built, never ``facade``. Raises `BusyError` at once when another
+    daemon runs on the same SQLite database.
+    """
+    with facade.single_node_lock("daemon"):
+        daemon = Daemon(
+            facade,
+            tick=tick,
+            max_ticks=max_ticks,
+            shutdown_deadline=shutdown_deadline,
+            reload=reload,
+            on_tick=on_tick,
+        )
+        try:
+            asyncio.run(daemon.run())
+        finally:
+            daemon.close()
+        return daemon.ticks
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping after the current tick", signum)
-        scheduler.shutdown(wait=False)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, stop)
-    scheduler.add_job(
-        job,
-        "interval",
-        seconds=tick.total_seconds(),
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
-    with running:  # a tick still in progress finishes before the store is closed
-        return ticks
+class Daemon:
+    """The scheduler, the signals and the facade in use; `run_daemon` drives it."""
+
+    def __init__(
+        self,
+        facade: Curator,
+        *,
+        tick: timedelta,
+        max_ticks: int | None,
+        shutdown_deadline: timedelta,
+        reload: Factory | None,
+        on_tick: Callable[[TickReport], None] | None,
+    ) -> None:
+        self.facade = facade
+        self._own_facade = False  # the caller's facade is the caller's to close
+        self._tick_every = tick
+        self._max_ticks = max_ticks
+        self._deadline = shutdown_deadline
+        self._reload = reload
+        self._on_tick = on_tick
+        self.ticks = 0
+        self._units: Units | None = None
+        self._units_stack = contextlib.AsyncExitStack()
+        self._stopping = asyncio.Event()
+        self._reload_requested = False
+        self._tick_task: asyncio.Task[None] | None = None
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self.work = "idle"  # what the node has in hand (heartbeat, status)
+
+    # --- life cycle ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop, sig)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        try:
+            await asyncio.to_thread(self._sync_sources)
+            self._log_start()
+            self._scheduler.add_job(
+                self._tick,
+                "interval",
+                id="tick",
+                seconds=self._tick_every.total_seconds(),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
+            self._scheduler.start()
+            await self._stopping.wait()
+            # Pause, not shut down: shutting down an asyncio scheduler cancels the jobs
+            # running, and the tick in flight is given the deadline to finish.
+            self._scheduler.pause()
+            await self._finish_in_flight()
+            self._scheduler.shutdown(wait=False)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            await self._units_stack.aclose()
+
+    def stop(self, signum: int | None = None) -> None:
+        """Stop taking work; the items in flight get the shutdown deadline."""
+        if not self._stopping.is_set():
+            if signum is not None:
+                logger.info(
+                    "%s: stopping (in-flight work has %s to finish)",
+                    signal.Signals(signum).name,
+                    _seconds(self._deadline),
+                )
+            self._stopping.set()
+
+    def request_reload(self) -> None:
+        """SIGHUP: reload sources.yaml before the next tick, which is moved up to now."""
+        logger.info("SIGHUP: reloading the configuration")
+        self._reload_requested = True
+        with contextlib.suppress(Exception):  # not started yet: the first tick reloads
+            self._scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
+
+    def close(self) -> None:
+        if self._own_facade:
+            self.facade.close()
+
+    async def _finish_in_flight(self) -> None:
+        task = self._tick_task
+        if task is None or task.done():
+            return
+        done, _ = await asyncio.wait({task}, timeout=self._deadline.total_seconds())
+        if not done:
+            logger.warning(
+                "shutdown deadline (%s) reached: cancelling the work in flight",
+                _seconds(self._deadline),
+            )
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # --- configuration ---------------------------------------------------------------
+
+    def _sync_sources(self) -> None:
+        changes = self.facade.sync_sources()
+        if changes:
+            logger.info(
+                "sources: %d added, %d changed, %d removed",
+                len(changes.added),
+                len(changes.changed),
+                len(changes.removed),
+            )
+
+    def _log_start(self) -> None:
+        sources = self.facade.sources
+        enabled = sum(1 for source in sources if source.enabled)
+        logger.info(
+            "curator %s daemon started: database %s, %d sources (%d enabled), node %s pid %d",
+            __version__,
+            self.facade.database_url,
+            len(sources),
+            enabled,
+            socket.gethostname(),
+            os.getpid(),
+            extra={"event": "start", "version": __version__, "sources": len(sources)},
+        )
+
+    async def _apply_reload(self) -> None:
+        """Build the facade from sources.yaml again; on an invalid file keep the old one."""
+        self._reload_requested = False
+        if self._reload is None:
+            logger.warning("reload requested but this daemon has no configuration to reload")
+            return
+        try:
+            facade = await asyncio.to_thread(self._reload)
+        except ConfigError as e:
+            for error in e.errors:  # every one, each with its file, line and field
+                logger.error("reload failed, keeping the previous configuration: %s", error)
+            return
+        old, old_owned = self.facade, self._own_facade
+        await self._units_stack.aclose()  # its fetcher has the old fetch settings
+        self._units = None
+        self.facade, self._own_facade = facade, True
+        if old_owned:
+            old.close()
+        try:
+            await asyncio.to_thread(self._sync_sources)
+        except CuratorError as e:
+            logger.error("reload: could not apply the sources: %s", e)
+        logger.info("configuration reloaded: %d sources", len(facade.sources))
+
+    # --- the tick ----------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        self._tick_task = asyncio.current_task()
+        if self._stopping.is_set():
+            return
+        if self._reload_requested:
+            await self._apply_reload()
+        started = time.monotonic()
+        try:
+            with self.facade.single_node_lock("fetch"):
+                report = await self._run_pipeline()
+        except BusyError as e:
+            logger.info("tick skipped: %s", e)  # what is due stays due for the next tick
+            report = TickReport(skipped=True)
+        except CuratorError as e:
+            logger.error("tick failed: %s", e)
+            report = TickReport(errors=1)
+        finally:
+            self.work = "idle"
+        self.ticks += 1
+        self._log_tick(report, time.monotonic() - started)
+        if self._on_tick is not None:
+            self._on_tick(report)
+        if self._max_ticks is not None and self.ticks >= self._max_ticks:
+            self.stop()
+        else:
+            self._schedule_next()
+
+    async def _run_pipeline(self) -> TickReport:
+        units = await self._get_units()
+        report = TickReport()
+
+        due = units.due_sources()
+        self.work = f"refreshing {len(due)} sources"
+        await self._each(due, lambda source_id: self._refresh(units, source_id, report))
+
+        pages = units.pending_pages()
+        self.work = f"fetching {len(pages)} pages"
+        await self._each(pages, lambda entry_id: self._fetch_page(units, entry_id, report))
+
+        entries = units.pending_entries()
+        self.work = f"curating {len(entries)} entries"
+        # Curating is CPU and one transaction each: one at a time, off the event loop.
+        await self._each(
+            entries, lambda entry_id: self._curate(units, entry_id, report), in_flight=1
+        )
+        return report
+
+    async def _get_units(self) -> Units:
+        if self._units is None:
+            self._units = await self._units_stack.enter_async_context(self.facade.units())
+        return self._units
+
+    async def _each(
+        self,
+        items: Iterable[_T],
+        work: Callable[[_T], Awaitable[None]],
+        *,
+        in_flight: int = ITEMS_IN_FLIGHT,
+    ) -> None:
+        """Run ``work`` on each item, ``in_flight`` at a time; after a stop, start no more."""
+        slots = asyncio.Semaphore(in_flight)
+
+        async def one(item: _T) -> None:
+            async with slots:
+                if not self._stopping.is_set():
+                    await work(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+
+    async def _refresh(self, units: Units, source_id: str, report: TickReport) -> None:
+        try:
+            source = await units.refresh_source(source_id)
+        except CuratorError as e:
+            report.errors += 1
+            logger.error("source %s: %s", source_id, e, extra={"event": "source"})
+            return
+        report.sources += 1
+        report.new += source.counts.new
+        failed = source.outcome is FetchOutcome.ERROR
+        report.errors += failed
+        logger.log(
+            logging.WARNING if failed else logging.INFO,
+            "source %s: %s, %d new, %d updated%s (%s)",
+            source_id,
+            source.outcome,
+            source.counts.new,
+            source.counts.updated,
+            f": {source.error}" if source.error else "",
+            _seconds(source.duration),
+            extra={
+                "event": "source",
+                "source": source_id,
+                "outcome": str(source.outcome),
+                "http_status": source.http_status,
+                "new": source.counts.new,
+                "updated": source.counts.updated,
+                "error": source.error,
+            },
+        )
+
+    async def _fetch_page(self, units: Units, entry_id: int, report: TickReport) -> None:
+        try:
+            article = await units.fetch_page(entry_id)
+        except CuratorError as e:
+            report.errors += 1
+            logger.error("entry %d: article page: %s", entry_id, e)
+            return
+        if article is None:
+            return
+        if article.error:
+            report.errors += 1
+            logger.warning("entry %d: %s: %s", entry_id, article.url, article.error)
+            return
+        report.pages += 1
+        report.quotes += article.quotes
+
+    async def _curate(self, units: Units, entry_id: int, report: TickReport) -> None:
+        try:
+            draft = await asyncio.to_thread(units.curate_entry, entry_id)
+        except CuratorError as e:
+            report.errors += 1
+            logger.error("entry %d: curating: %s", entry_id, e)
+            return
+        report.drafts += draft is not None
+
+    def _log_tick(self, report: TickReport, seconds: float) -> None:
+        logger.info(
+            "tick %d: %d sources, %d new entries, %d pages, %d quotes, %d drafts,"
+            " %d published, %d errors (%.1f s)%s",
+            self.ticks,
+            report.sources,
+            report.new,
+            report.pages,
+            report.quotes,
+            report.drafts,
+            report.published,
+            report.errors,
+            seconds,
+            " [skipped: another fetch is running]" if report.skipped else "",
+            extra={"event": "tick", "tick": self.ticks, "seconds": round(seconds, 3)}
+            | asdict(report),
+        )
+
+    def _schedule_next(self) -> None:
+        """Move the next tick up to when the first source falls due (never later than
+        one tick from now, which the interval trigger gives anyway)."""
+        try:
+            rows = self.facade.status()
+        except CuratorError as e:
+            logger.warning("cannot read when sources are due: %s", e)
+            return
+        now = datetime.now(UTC)
+        due = [
+            row.next_due_at
+            for row in rows
+            if row.enabled and not row.gone and row.next_due_at is not None
+        ]
+        if not due:
+            return
+        at = max(min(due), now)
+        if at < now + self._tick_every:
+            self._scheduler.modify_job("tick", next_run_time=at)
+
+
+# --- logging ---------------------------------------------------------------------------
+
+_RECORD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log record: time, level, logger, message and the record's
+    ``extra`` fields (``event``, counts), for journald and log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update((k, v) for k, v in record.__dict__.items() if k not in _RECORD_FIELDS)
+        if record.exc_info:
+            data["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def configure_logging(*, json_format: bool, verbosity: int) -> None:
+    """Daemon logging: curator at INFO (DEBUG with -v), APScheduler's internals at
+    WARNING unless -vv; with ``json_format`` one JSON object per line on stderr."""
+    if json_format:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root = logging.getLogger()
+        for old in root.handlers[:]:
+            root.removeHandler(old)
+        root.addHandler(handler)
+    logging.getLogger().setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+    logging.getLogger("curator").setLevel(logging.DEBUG if verbosity >= 1 else logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+
+
+def _seconds(value: timedelta) -> str:
+    return f"{value.total_seconds():.1f} s"
+
+
+__all__ = [
+    "DEFAULT_SHUTDOWN_DEADLINE",
+    "DEFAULT_TICK",
+    "JsonFormatter",
+    "TickReport",
+    "configure_logging",
+    "run_daemon",
+]

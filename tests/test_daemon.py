@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from curator import make_curator
 from curator.cli import app
 from curator.config import load_settings
+from curator.daemon import TickReport
 from curator.daemon import run_daemon
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,22 +36,23 @@ def test_two_ticks_fetch_once_then_nothing_is_due(tmp_path: Path) -> None:
     settings = load_settings(
         REPO / "sources.yaml", database_url=f"sqlite:///{tmp_path / 'curator.db'}", env={}
     )
-    seen: list[list[str]] = []
+    seen: list[TickReport] = []
     with make_curator(settings, parse_workers=0) as facade:
         facade.upgrade()
-        ticks = run_daemon(
-            facade,
-            tick=timedelta(seconds=0.2),
-            max_ticks=2,
-            on_tick=lambda reports: seen.append([r.source_id for r in reports]),
-        )
+        ticks = run_daemon(facade, tick=timedelta(seconds=0.2), max_ticks=2, on_tick=seen.append)
         assert ticks == 2
-        assert seen == [["sample"], []]  # the sample is due again only after 30m
+        # The first tick runs the whole pipeline; the sample is due again only after 30m.
+        assert [(r.sources, r.new, r.pages, r.drafts, r.errors) for r in seen] == [
+            (1, 3, 3, 3, 0),
+            (0, 0, 0, 0, 0),
+        ]
+        assert seen[0].quotes > 0
         assert facade.count_entries("sample") == 3
         assert len(facade.list_drafts()) == 3
 
 
 def test_daemon_command_with_max_ticks(tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, [*flags(tmp_path), "db", "upgrade"]).exit_code == 0
     result = CliRunner().invoke(
         app, [*flags(tmp_path), "daemon", "--tick", "1s", "--max-ticks", "1"]
     )
@@ -60,6 +62,7 @@ def test_daemon_command_with_max_ticks(tmp_path: Path) -> None:
 
 def test_daemon_stops_on_sigterm(tmp_path: Path) -> None:
     curator = Path(sys.executable).parent / "curator"
+    assert CliRunner().invoke(app, [*flags(tmp_path), "db", "upgrade"]).exit_code == 0
     process = subprocess.Popen(
         [str(curator), *flags(tmp_path), "daemon", "--tick", "1h"],
         stdout=subprocess.PIPE,
