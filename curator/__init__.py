@@ -46,6 +46,7 @@ from curator.model import EntryCounts as EntryCounts
 from curator.model import ExtractResult as ExtractResult
 from curator.model import FetchOutcome as FetchOutcome
 from curator.model import LedgerRow as LedgerRow
+from curator.model import Node as Node
 from curator.model import PublishResult as PublishResult
 from curator.model import Quote as Quote
 from curator.model import QuoteKind as QuoteKind
@@ -77,6 +78,7 @@ __all__ = [
     "FetchOutcome",
     "LedgerRow",
     "NoDatabaseError",
+    "Node",
     "NotFoundError",
     "OpmlImport",
     "PublishResult",

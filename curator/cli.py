@@ -443,9 +443,11 @@ def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
 ) -> None:
-    """Per source: entries, last success, last error, failures, next due, gone."""
+    """The running daemons (nodes), then per source: entries, last success, last error,
+    failures, next due, gone."""
     with _curator(ctx, sources_file=False) as facade:
         rows = facade.status()
+        nodes = [] if as_json else facade.running_nodes()
     if as_json:
         for row in rows:
             _json_line(
@@ -464,6 +466,19 @@ def status(
                 }
             )
         return
+    if nodes:
+        node_table = Table(title="nodes")
+        for column in ("host", "pid", "started", "last heartbeat", "work"):
+            node_table.add_column(column)
+        for node in nodes:
+            node_table.add_row(
+                _text(node.host),
+                str(node.pid),
+                _when(node.started_at),
+                _when(node.heartbeat_at),
+                _text(node.work),
+            )
+        out.print(node_table)
     columns = ("source", "enabled", "entries", "last success", "failures", "next due")
     cells = [
         (

@@ -46,6 +46,7 @@ from curator import ConfigError
 from curator import Curator
 from curator import CuratorError
 from curator import FetchOutcome
+from curator import Node
 from curator import Units
 from curator import __version__
 
@@ -53,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TICK = timedelta(minutes=1)
 DEFAULT_SHUTDOWN_DEADLINE = timedelta(seconds=30)
+#: How often the node's heartbeat row is written (`curator status` shows the nodes).
+HEARTBEAT_EVERY = timedelta(seconds=10)
 #: Items of one stage in flight at once (each unit also obeys the fetcher's limits).
 ITEMS_IN_FLIGHT = 8
 _T = TypeVar("_T")
@@ -133,7 +136,8 @@ class Daemon:
         self._reload_requested = False
         self._tick_task: asyncio.Task[None] | None = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
-        self.work = "idle"  # what the node has in hand (heartbeat, status)
+        self.work = "starting"  # what the node has in hand (heartbeat, status)
+        self._node: Node | None = None
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -144,7 +148,16 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         try:
             await asyncio.to_thread(self._sync_sources)
-            self._log_start()
+            self._node = await asyncio.to_thread(self.facade.register_node)
+            await self._log_start()
+            self._scheduler.add_job(
+                self._heartbeat,
+                "interval",
+                id="heartbeat",
+                seconds=HEARTBEAT_EVERY.total_seconds(),
+                max_instances=1,
+                coalesce=True,
+            )
             self._scheduler.add_job(
                 self._tick,
                 "interval",
@@ -166,6 +179,8 @@ class Daemon:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             await self._units_stack.aclose()
+            if self._node is not None:
+                await asyncio.to_thread(self._unregister, self._node)
 
     def stop(self, signum: int | None = None) -> None:
         """Stop taking work; the items in flight get the shutdown deadline."""
@@ -215,19 +230,41 @@ class Daemon:
                 len(changes.removed),
             )
 
-    def _log_start(self) -> None:
+    async def _log_start(self) -> None:
         sources = self.facade.sources
         enabled = sum(1 for source in sources if source.enabled)
+        nodes = await asyncio.to_thread(self.facade.running_nodes)
         logger.info(
-            "curator %s daemon started: database %s, %d sources (%d enabled), node %s pid %d",
+            "curator %s daemon started: database %s, %d sources (%d enabled),"
+            " node %s pid %d, %d nodes running",
             __version__,
             self.facade.database_url,
             len(sources),
             enabled,
             socket.gethostname(),
             os.getpid(),
-            extra={"event": "start", "version": __version__, "sources": len(sources)},
+            len(nodes),
+            extra={
+                "event": "start",
+                "version": __version__,
+                "sources": len(sources),
+                "nodes": len(nodes),
+            },
         )
+
+    async def _heartbeat(self) -> None:
+        if self._node is None:
+            return
+        try:
+            await asyncio.to_thread(self.facade.heartbeat, self._node, self.work)
+        except CuratorError as e:  # the next beat tries again
+            logger.warning("heartbeat not written: %s", e)
+
+    def _unregister(self, node: Node) -> None:
+        try:
+            self.facade.unregister_node(node)
+        except CuratorError as e:
+            logger.warning("node row not removed: %s", e)
 
     async def _apply_reload(self) -> None:
         """Build the facade from sources.yaml again; on an invalid file keep the old one."""

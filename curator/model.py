@@ -221,6 +221,18 @@ class SourceStatus:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Node:
+    """A running daemon, as its heartbeat row says (`curator status`)."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    work: str  # what it has in hand: "idle", "fetching 12 pages", …
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SourceChanges:
     """What applying sources.yaml to the database changed (`curator sources sync`)."""
 

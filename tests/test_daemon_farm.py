@@ -6,6 +6,7 @@ written, SIGHUP reloads sources.yaml (a broken one keeps the old configuration).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -123,6 +124,17 @@ class Daemon:
                 e for e in self.events if e.get("event") == "source" and e["source"] == source_id
             ]
 
+    def status(self) -> str:
+        """What `curator status` prints."""
+        run = subprocess.run(
+            [str(CURATOR), *self.flags, "status"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         self.process.send_signal(sig)
         code = self.process.wait(PATIENCE)
@@ -160,7 +172,10 @@ def test_sources_fetched_on_schedule_and_a_304_is_not_parsed(
     daemon.wait_for(
         "each source run three times", lambda _: all(len(daemon.source_runs(i)) >= 3 for i in ids)
     )
+    shown = daemon.status()
+    assert "nodes" in shown and str(daemon.process.pid) in shown  # its heartbeat row
     assert daemon.stop() == 0
+    assert "nodes" not in daemon.status()  # a stopped daemon removes its row
     for source_id in ids:
         first, *later = daemon.source_runs(source_id)
         assert (first["outcome"], first["new"], first["http_status"]) == ("ok", 2, 200)

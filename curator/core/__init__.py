@@ -30,6 +30,7 @@ from typing import Self
 
 from curator.config import Settings
 from curator.config import load_settings
+from curator.core import nodes
 from curator.core import sources
 from curator.core import status
 from curator.core._context import ArticleCallback
@@ -48,6 +49,7 @@ from curator.model import DroppedEntry
 from curator.model import Entry
 from curator.model import ExtractResult
 from curator.model import LedgerRow
+from curator.model import Node
 from curator.model import PublishResult
 from curator.model import Source
 from curator.model import SourceChanges
@@ -392,6 +394,24 @@ class Curator:
 
     def count_entries(self, source_id: str | None = None) -> int:
         return status.count_entries(self._ctx, source_id)
+
+    # --- nodes (running daemons) ----------------------------------------------------
+
+    def register_node(self, work: str = "starting") -> Node:
+        """Add this process's heartbeat row (host, pid, started); `curator status` lists
+        it while `heartbeat` keeps it fresh. Rows of long-dead nodes are deleted."""
+        return nodes.register_node(self._ctx, work)
+
+    def heartbeat(self, node: Node, work: str) -> None:
+        """This node is alive with ``work`` in hand (every `nodes.HEARTBEAT_EVERY`)."""
+        nodes.heartbeat(self._ctx, node, work)
+
+    def unregister_node(self, node: Node) -> None:
+        nodes.unregister_node(self._ctx, node)
+
+    def running_nodes(self) -> list[Node]:
+        """Nodes whose heartbeat is recent (a killed one drops out within a minute)."""
+        return nodes.running_nodes(self._ctx)
 
 
 def make_curator(

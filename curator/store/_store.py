@@ -60,6 +60,7 @@ from curator.store._articles import ArticleStore
 from curator.store._drafts import DraftStore
 from curator.store._ledger import LedgerStore
 from curator.store._lock import file_lock
+from curator.store._nodes import NodeStore
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ _CONFIG_FIELDS: Final = (
 )
 
 
-class Store(ArticleStore, DraftStore, LedgerStore):
+class Store(ArticleStore, DraftStore, LedgerStore, NodeStore):
     """curator's database: SQLite (a file) or PostgreSQL, by URL.
 
     ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context

@@ -266,3 +266,17 @@ publish_ledger = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("draft_id", "target"),
 )
+
+# One row per running daemon (node): who it is and its last heartbeat, for `curator
+# status`. A node deletes its row when it stops; one killed leaves a row whose heartbeat
+# grows old, which status leaves out and the next daemon start deletes.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("work", Text, nullable=False),
+)

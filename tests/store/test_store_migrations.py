@@ -29,8 +29,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0005() -> None:
-    assert head_revision() == "0005"
+def test_head_is_0006() -> None:
+    assert head_revision() == "0006"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
