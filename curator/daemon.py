@@ -133,6 +133,7 @@ class Daemon:
         self._units: Units | None = None
         self._units_stack = contextlib.AsyncExitStack()
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()  # stop or reload: the PostgreSQL worker is restarted
         self._reload_requested = False
         self._tick_task: asyncio.Task[None] | None = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -158,6 +159,11 @@ class Daemon:
                 max_instances=1,
                 coalesce=True,
             )
+            if self.facade.database_url.startswith("postgresql"):
+                self._scheduler.start()
+                await self._run_workers()
+                self._scheduler.shutdown(wait=False)
+                return
             self._scheduler.add_job(
                 self._tick,
                 "interval",
@@ -192,17 +198,48 @@ class Daemon:
                     _seconds(self._deadline),
                 )
             self._stopping.set()
+            self._wake.set()
 
     def request_reload(self) -> None:
         """SIGHUP: reload sources.yaml before the next tick, which is moved up to now."""
         logger.info("SIGHUP: reloading the configuration")
         self._reload_requested = True
+        self._wake.set()
         with contextlib.suppress(Exception):  # not started yet: the first tick reloads
             self._scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
 
     def close(self) -> None:
         if self._own_facade:
             self.facade.close()
+
+    async def _run_workers(self) -> None:
+        """PostgreSQL: every unit is a procrastinate job shared by all the nodes
+        (`Curator.run_worker`); SIGHUP restarts the worker with the new configuration."""
+        while not self._stopping.is_set():
+            worker_stop = asyncio.Event()
+            worker = asyncio.create_task(
+                self.facade.run_worker(
+                    concurrency=ITEMS_IN_FLIGHT,
+                    stop=worker_stop,
+                    node=f"{socket.gethostname()}:{os.getpid()}",
+                    tick=self._tick_every,
+                )
+            )
+            self._tick_task = worker
+            self.work = "task worker"
+            wake = asyncio.create_task(self._wake.wait())
+            await asyncio.wait({worker, wake}, return_when=asyncio.FIRST_COMPLETED)
+            wake.cancel()
+            if worker.done():
+                if not worker.cancelled() and (error := worker.exception()) is not None:
+                    logger.error("task worker failed: %s", error)
+                self.stop()
+                return
+            worker_stop.set()  # its running jobs get the deadline
+            await self._finish_in_flight()
+            self._wake.clear()
+            if self._reload_requested and not self._stopping.is_set():
+                await self._apply_reload()
 
     async def _finish_in_flight(self) -> None:
         task = self._tick_task

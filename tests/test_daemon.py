@@ -83,3 +83,33 @@ def test_daemon_stops_on_sigterm(tmp_path: Path) -> None:
             process.communicate()
     assert process.returncode == 0, stderr
     assert "daemon stopped after" in stderr
+
+
+def test_daemon_runs_the_pipeline_on_each_backend(tmp_path: Path, database_url: str) -> None:
+    """SQLite: the APScheduler ticks; PostgreSQL: `Curator.run_worker` (procrastinate
+    jobs). Either way the sample becomes drafts, SIGTERM exits 0 and the node is gone."""
+    flags = ["--sources", str(REPO / "sources.yaml"), "--database-url", database_url]
+    flags += ["--data-dir", str(tmp_path / "data")]
+    assert CliRunner().invoke(app, [*flags, "db", "upgrade"]).exit_code == 0
+    curator = Path(sys.executable).parent / "curator"
+    process = subprocess.Popen(
+        [str(curator), *flags, "daemon", "--tick", "1m"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    settings = load_settings(REPO / "sources.yaml", database_url=database_url, env={})
+    try:
+        with make_curator(settings) as facade:
+            while len(facade.list_drafts()) < 3 or not facade.running_nodes():
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+            assert facade.running_nodes() == []
+            assert len(facade.list_drafts()) == 3
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
