@@ -13,17 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 import pgserver
 import wpserver
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, skipping the test when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"needs ../shared ({path} is absent)")
-    return path
+from testsupport import fresh_postgres_schema
 
 
 @pytest.fixture(scope="session")
@@ -52,23 +42,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'curator.db'}"
         return
     base_url: str = request.getfixturevalue("postgres_url")
-    yield from _fresh_postgres_schema(base_url)
-
-
-def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_postgres_schema(base_url)
 
 
 @pytest.fixture(scope="session")

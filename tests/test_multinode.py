@@ -18,7 +18,8 @@ from dataclasses import field
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
+from testsupport import fresh_postgres_schema
+from testsupport import shared_path
 
 from curator import make_curator
 
@@ -136,9 +137,7 @@ def make_cluster(
 ) -> Iterator[Callable[[int], Cluster]]:
     """Nodes on a fresh database whose sources are the farm's feeds, due every
     ``interval`` seconds."""
-    from conftest import _fresh_postgres_schema
-
-    database = _fresh_postgres_schema(postgres_url)
+    database = fresh_postgres_schema(postgres_url)
     database_url = next(database)
     made: list[Cluster] = []
 
