@@ -248,6 +248,7 @@ class TargetModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
     name: Text
     type: Annotated[Text, AfterValidator(_target_type)]
+    auto: bool = False  # `curator daemon` publishes approved drafts to it by itself
 
 
 class WebhookLimitsModel(BaseModel):

@@ -125,6 +125,7 @@ class TargetSettings:
     name: str
     type: str
     options: tuple[tuple[str, str], ...] = ()  # target-specific keys, as strings
+    auto: bool = False  # the daemon publishes approved drafts here by itself (#11)
 
     def option(self, key: str, default: str | None = None) -> str | None:
         return dict(self.options).get(key, default)
@@ -451,7 +452,11 @@ class _Document:
                 self.fail("a wordpress target needs a user", at)
             if target.type == "webhook":
                 self.validated(WebhookLimitsModel, extra, at)
-            targets.append(TargetSettings(name=target.name, type=target.type, options=options))
+            targets.append(
+                TargetSettings(
+                    name=target.name, type=target.type, options=options, auto=target.auto
+                )
+            )
         return tuple(targets)
 
 

@@ -374,7 +374,28 @@ class Daemon:
         await self._each(
             entries, lambda entry_id: self._curate(units, entry_id, report), in_flight=1
         )
+
+        auto = [t.name for t in self.facade.settings.publish.targets if t.auto]
+        if auto and not self._stopping.is_set():
+            self.work = f"publishing to {', '.join(auto)}"
+            await self._publish(auto, report)
         return report
+
+    async def _publish(self, targets: list[str], report: TickReport) -> None:
+        """Approved drafts to the targets marked ``auto: true`` (the ledger makes a
+        second run a no-op; a human still approves every draft)."""
+        try:
+            results = await asyncio.to_thread(self.facade.publish, targets)
+        except CuratorError as e:
+            report.errors += 1
+            logger.error("publishing: %s", e)
+            return
+        for result in results:
+            if result.outcome in ("created", "updated"):
+                report.published += 1
+            elif result.outcome == "error":
+                report.errors += 1
+                logger.warning("publish %s to %s: %s", result.draft_id, result.target, result.error)
 
     async def _get_units(self) -> Units:
         if self._units is None:

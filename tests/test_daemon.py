@@ -10,8 +10,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from curator import ConfigError
 from curator import make_curator
 from curator.cli import app
 from curator.config import load_settings
@@ -113,3 +115,40 @@ def test_daemon_runs_the_pipeline_on_each_backend(tmp_path: Path, database_url: 
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_approved_drafts_go_to_auto_targets(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - {{id: sample, url: '{(REPO / 'curator/samples/feed.xml').as_uri()}'}}\n"
+        "publish:\n"
+        f"  site_dir: {tmp_path / 'site'}\n"
+        "  targets:\n"
+        "    - {name: site, type: static, auto: true}\n"
+        "    - {name: manual, type: static, site_dir: elsewhere}\n"
+    )
+    settings = load_settings(sources, database_url=f"sqlite:///{tmp_path / 'c.db'}", env={})
+    assert [t.auto for t in settings.publish.targets] == [True, False]
+    seen: list[TickReport] = []
+    with make_curator(settings, parse_workers=0) as facade:
+        facade.upgrade()
+
+        def approve_one(report: TickReport) -> None:
+            seen.append(report)
+            if len(seen) == 1:  # an editor approves one draft between two ticks
+                facade.approve(facade.list_drafts()[0].id, by="editor", force=True, note="ok")
+
+        run_daemon(facade, tick=timedelta(seconds=0.2), max_ticks=2, on_tick=approve_one)
+        assert [(r.drafts, r.published) for r in seen] == [(3, 0), (0, 1)]
+        assert [(row.target, row.outcome) for row in facade.publish_status()] == [
+            ("site", "created")
+        ]
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_auto_must_be_a_boolean(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("publish:\n  targets:\n    - {name: s, type: static, auto: 'yes'}\n")
+    with pytest.raises(ConfigError, match=r"publish.targets\[0\].auto"):
+        load_settings(sources, env={})
