@@ -88,6 +88,7 @@ class ParsedFeed:
     entries: tuple[FeedEntry, ...] = ()
     parser: str = ""  # which parser produced it ("lxml" fast path or "feedparser")
     warning: str | None = None  # set when a lenient parse recovered from bad input
+    ttl: timedelta | None = None  # RSS <ttl>: how long the feed may be cached
 
 
 class FetchOutcome(StrEnum):
@@ -129,6 +130,9 @@ class FeedFetch:
     feed: ParsedFeed | None = None
     error: str | None = None
     retry_after: timedelta | None = None  # from 429/503
+    # How long the response stays fresh (Cache-Control max-age, else Expires): the
+    # source is not due again before that (capped by the policy).
+    cache_lifetime: timedelta | None = None
     started_at: datetime | None = None
     duration: timedelta = timedelta(0)
 

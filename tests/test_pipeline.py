@@ -41,6 +41,7 @@ from curator import SourceReport
 from curator import SourceStatus
 from curator.config import load_settings
 from curator.core import utc_now
+from curator.fetch.policy import jitter
 from curator.model import EntryCounts
 from curator.model import FeedEntry
 from curator.model import FetchAttempt
@@ -598,7 +599,8 @@ def test_failing_source_backs_off_exponentially_up_to_max_backoff(tmp_path: Path
             assert row.consecutive_failures == 0
             assert row.last_error is None
             assert row.last_success_at == clock.now
-            assert row.next_due_at == clock.now + timedelta(minutes=10)
+            interval = timedelta(minutes=10)
+            assert row.next_due_at == clock.now + interval + jitter("broken", clock.now, interval)
 
 
 # --- crash safety ---------------------------------------------------------------------------

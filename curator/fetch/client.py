@@ -115,6 +115,7 @@ from curator.fetch import decode
 from curator.fetch import pages
 from curator.fetch import robots
 from curator.fetch import ssrf
+from curator.fetch.freshness import freshness_lifetime
 from curator.fetch.parse import parse_feed
 from curator.fetch.transport import PacedBackend
 from curator.fetch.transport import make_transport
@@ -166,6 +167,7 @@ class _Download:
     last_modified: str | None = None
     content_type: str | None = None
     retry_after: timedelta | None = None
+    cache_lifetime: timedelta | None = None
     body: bytes | None = None
 
 
@@ -507,6 +509,13 @@ class Fetcher:
                     last_modified=response.headers.get("last-modified"),
                     content_type=content_type,
                     retry_after=_retry_after(response) if status in _RETRY_AFTER_STATUSES else None,
+                    cache_lifetime=freshness_lifetime(
+                        cache_control=response.headers.get("cache-control"),
+                        expires=response.headers.get("expires"),
+                        date=response.headers.get("date"),
+                        age=response.headers.get("age"),
+                        now=_utcnow(),
+                    ),
                     body=body,
                 )
 
@@ -641,6 +650,7 @@ class Fetcher:
             feed=feed,
             error=error,
             retry_after=download.retry_after,
+            cache_lifetime=download.cache_lifetime,
             started_at=progress.started_at,
             duration=_elapsed(progress),
         )

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -112,31 +113,47 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
     content, defused = _defuse_entities(content, url=url)
     if defused is None and _fast_path_allowed(content, content_type):
         try:
-            title, link, raws = _parse_fast(content, url=url, content_type=content_type)
+            title, link, raws, ttl = _parse_fast(content, url=url, content_type=content_type)
         except _Fallback:
             pass
         else:
-            return _build(title, link, raws, parser="lxml", warning=None)
+            return _build(title, link, raws, parser="lxml", warning=None, ttl=ttl)
     try:
-        title, link, raws, warning = _parse_feedparser(content, url=url, content_type=content_type)
+        title, link, raws, warning, ttl = _parse_feedparser(
+            content, url=url, content_type=content_type
+        )
     except FeedParseError as e:
         if defused is None:
             raise
         raise FeedParseError(f"{e.message} ({defused})", url=url) from e
     if defused is not None:
         warning = defused if warning is None else f"{defused}; {warning}"
-    return _build(title, link, raws, parser="feedparser", warning=warning)
+    return _build(title, link, raws, parser="feedparser", warning=warning, ttl=ttl)
 
 
 def _build(
-    title: str | None, link: str | None, raws: list[_Raw], *, parser: str, warning: str | None
+    title: str | None,
+    link: str | None,
+    raws: list[_Raw],
+    *,
+    parser: str,
+    warning: str | None,
+    ttl: timedelta | None = None,
 ) -> ParsedFeed:
     for raw in raws:
         raw.summary = _sanitize(raw.summary)
         raw.content = _sanitize(raw.content)
     return ParsedFeed(
-        title=title, link=link, entries=_identify(raws), parser=parser, warning=warning
+        title=title, link=link, entries=_identify(raws), parser=parser, warning=warning, ttl=ttl
     )
+
+
+def _ttl(value: Any) -> timedelta | None:
+    """RSS <ttl> (minutes the feed may be cached); None unless a positive whole number."""
+    if not isinstance(value, str) or not value.strip().isascii() or not value.strip().isdigit():
+        return None
+    minutes = min(int(value.strip()), 525_600)  # a year: far past the policy's cap
+    return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 def _sanitize(html: str | None) -> str | None:
@@ -375,7 +392,7 @@ def _iso_datetime(value: Any) -> datetime | None:
 
 def _parse_feedparser(
     content: bytes, *, url: str, content_type: str | None
-) -> tuple[str | None, str | None, list[_Raw], str | None]:
+) -> tuple[str | None, str | None, list[_Raw], str | None, timedelta | None]:
     # Without a Content-Type feedparser flags the document as bozo once any header is
     # given; application/xml lets the XML declaration and BOM decide, as lxml does.
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
@@ -398,7 +415,7 @@ def _parse_feedparser(
         if not result.get("version"):
             raise FeedParseError("not a feed: no RSS, Atom or RDF document element", url=url)
     warning = _describe(exc, recovered=True) if bozo else None
-    return title, link, raws, warning
+    return title, link, raws, warning, _ttl(dict.get(feed, "ttl"))
 
 
 def _raw_from_feedparser(entry: dict[str, Any]) -> _Raw:
@@ -638,7 +655,7 @@ def _content_type(el: etree._Element, default: str, *, atom: bool) -> str:
 
 def _parse_fast(
     content: bytes, *, url: str, content_type: str | None = None
-) -> tuple[str | None, str | None, list[_Raw]]:
+) -> tuple[str | None, str | None, list[_Raw], timedelta | None]:
     try:
         root = etree.fromstring(content, _XML_PARSER)
     except etree.XMLSyntaxError as e:
@@ -695,9 +712,9 @@ def _parse_fast(
     )
     if everywhere != len(items):
         raise _Fallback("items outside the expected place")
-    title, link = _feed_fields(feed_el, feed_base, outside, atom=atom)
+    title, link, ttl = _feed_fields(feed_el, feed_base, outside, atom=atom)
     raws = [_entry_fields(item, _element_base(feed_base, item), atom=atom) for item in items]
-    return title, link, raws
+    return title, link, raws, ttl
 
 
 def _check_subtree(el: etree._Element, allowed: frozenset[str]) -> None:
@@ -714,8 +731,9 @@ def _check_subtree(el: etree._Element, allowed: frozenset[str]) -> None:
 
 def _feed_fields(
     feed_el: etree._Element, base: str, outside: list[etree._Element], *, atom: bool
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, timedelta | None]:
     title: str | None = None
+    ttl: str | None = None
     titles = 0
     link: str | None = None
     link_set = False
@@ -746,13 +764,18 @@ def _feed_fields(
                 value = _finish(_text(el), "id", None, el_base, atom=atom)
                 if not link_set:
                     link, link_set = value, True
+        elif name == "ttl":
+            # feedparser keeps the last plain one; attributes or markup turn it odd
+            if el.getparent() is not feed_el or el.attrib or len(el):
+                raise _Fallback("unusual <ttl>")
+            ttl = _text(el)
         elif name in _FEED_CONTAINERS:
             _check_subtree(el, _FEED_CONTAINER_PARTS)
         else:
             _check_subtree(el, frozenset())
     if titles > 1:
         raise _Fallback("several feed titles")
-    return _clean(title), _clean(link)
+    return _clean(title), _clean(link), _ttl(ttl)
 
 
 def _link_is_alternate(el: etree._Element) -> bool:

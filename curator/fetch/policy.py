@@ -9,8 +9,15 @@ from "what we do about it" (policy), as reader's update decider does.
 The rules:
 
 - Success (200 parsed, or 304): failures reset, validators (ETag / Last-Modified)
-  stored for the next conditional GET, next due after one interval. A 304 keeps the
-  previous validators when the server did not repeat them.
+  stored for the next conditional GET, next due after one interval plus a jitter (up
+  to `JITTER_FRACTION` of it, from a hash of the source and the time: reproducible,
+  and sources on one interval spread out). A 304 keeps the previous validators when
+  the server did not repeat them.
+- Freshness: after a success the next due time is never earlier than the response's
+  Cache-Control max-age / Expires or the feed's RSS ``<ttl>`` ask, capped at
+  `MAX_FRESHNESS` so a hostile header cannot silence a source.
+- Adaptive interval (`adaptive_interval`, chosen by the caller): ``24 h / entries per
+  day`` over the last week, clamped to 5 min – 24 h, as Miniflux's entry_frequency.
 - Error: exponential backoff, ``interval * 2**(failures - 1)`` capped at ``max_backoff``,
   so a broken source is retried less and less often but never given up on.
 - Retry-After (429/503, or a host paused by one): next due no earlier than the server
@@ -24,6 +31,7 @@ The rules:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
@@ -35,6 +43,14 @@ from curator.model import SourceState
 #: How many successful fetches in a row must be permanently redirected to the same URL
 #: before that URL replaces the source's URL.
 REDIRECTS_TO_MOVE = 3
+
+#: The jitter added to the interval after a success is at most this fraction of it.
+JITTER_FRACTION = 0.1
+#: The longest a Cache-Control max-age, Expires or RSS <ttl> can push the next fetch out.
+MAX_FRESHNESS = timedelta(hours=24)
+#: The adaptive interval's bounds (Miniflux's defaults).
+ADAPTIVE_MIN = timedelta(minutes=5)
+ADAPTIVE_MAX = timedelta(hours=24)
 
 
 def decide_source_state(
@@ -72,7 +88,10 @@ def decide_source_state(
     else:
         etag, last_modified = fetch.etag, fetch.last_modified
     url, redirect_url, redirect_count = _follow_redirect(previous, fetch.permanent_redirect_url)
-    delay = interval
+    delay = interval + jitter(previous.source_id, now, interval)
+    asked = [fetch.cache_lifetime, fetch.feed.ttl if fetch.feed is not None else None]
+    for lifetime in filter(None, asked):
+        delay = max(delay, min(lifetime, MAX_FRESHNESS))
     if fetch.retry_after is not None:
         delay = max(delay, min(fetch.retry_after, max_backoff))
     return replace(
@@ -126,3 +145,20 @@ def _follow_redirect(state: SourceState, target: str | None) -> tuple[str, str |
     if count >= REDIRECTS_TO_MOVE:
         return target, None, 0
     return state.url, target, count
+
+
+def jitter(source_id: str, now: datetime, interval: timedelta) -> timedelta:
+    """Whole seconds in [0, `JITTER_FRACTION` × interval), from a hash of the source and
+    the time: the same inputs give the same jitter (tests), different sources differ."""
+    digest = hashlib.blake2b(f"{source_id}\0{now.isoformat()}".encode(), digest_size=8)
+    share = int.from_bytes(digest.digest(), "big") / 2**64
+    return timedelta(seconds=int(interval.total_seconds() * JITTER_FRACTION * share))
+
+
+def adaptive_interval(entries_per_day: float) -> timedelta:
+    """``24 h / entries_per_day`` clamped to `ADAPTIVE_MIN`–`ADAPTIVE_MAX`; a source with
+    no entries in the period is polled once a day."""
+    if entries_per_day <= 0:
+        return ADAPTIVE_MAX
+    seconds = timedelta(days=1).total_seconds() / entries_per_day
+    return min(max(timedelta(seconds=round(seconds)), ADAPTIVE_MIN), ADAPTIVE_MAX)

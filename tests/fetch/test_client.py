@@ -138,6 +138,46 @@ def test_304_with_last_modified() -> None:
     assert changed.feed is not None and len(changed.feed.entries) == 3
 
 
+_DATE = "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Cache-Control": "public, max-age=3600"}, timedelta(hours=1)),
+        ({"Cache-Control": "max-age=600", "Age": "100"}, timedelta(seconds=500)),
+        ({"Date": _DATE, "Expires": "Mon, 01 Jan 2024 02:00:00 GMT"}, timedelta(hours=2)),
+        # max-age wins over Expires
+        (
+            {
+                "Cache-Control": "max-age=60",
+                "Date": _DATE,
+                "Expires": "Tue, 02 Jan 2024 00:00:00 GMT",
+            },
+            timedelta(minutes=1),
+        ),
+        ({"Cache-Control": "no-store, max-age=3600"}, None),
+        ({"Date": _DATE, "Expires": "0"}, None),
+        ({}, None),
+    ],
+)
+def test_cache_lifetime_from_cache_control_and_expires(
+    headers: dict[str, str], expected: timedelta | None
+) -> None:
+    def route(seen: Seen) -> Reply:
+        if seen.headers.get("if-none-match") == '"v1"':
+            return Reply(304, headers={"ETag": '"v1"', **headers})
+        return Reply(body=FEED, headers={"ETag": '"v1"', **headers})
+
+    with FeedServer({"/feed.xml": route}) as server:
+        result = fetch(server.url("/feed.xml"))
+        not_modified = fetch(server.url("/feed.xml"), etag='"v1"')
+    assert result.outcome is FetchOutcome.OK
+    assert result.cache_lifetime == expected
+    assert not_modified.outcome is FetchOutcome.NOT_MODIFIED
+    assert not_modified.cache_lifetime == expected
+
+
 @pytest.mark.parametrize(
     ("encoding", "compress"), [("gzip", gzip.compress), ("br", brotli.compress)]
 )

@@ -76,13 +76,13 @@ def test_corpus_file(row: dict[str, str]) -> None:
 
 
 def _assert_same_as_feedparser(body: bytes, content_type: str | None, fast: ParsedFeed) -> None:
-    title, link, raws, warning = parse_module._parse_feedparser(
+    title, link, raws, warning, ttl = parse_module._parse_feedparser(
         body, url=URL, content_type=content_type
     )
-    slow = parse_module._build(title, link, raws, parser="feedparser", warning=warning)
+    slow = parse_module._build(title, link, raws, parser="feedparser", warning=warning, ttl=ttl)
     assert warning is None, "the fast path accepted a document feedparser calls bozo"
     assert fast.entries == slow.entries
-    assert (fast.title, fast.link) == (slow.title, slow.link)
+    assert (fast.title, fast.link, fast.ttl) == (slow.title, slow.link, slow.ttl)
 
 
 def test_fast_path_covers_part_of_the_corpus() -> None:

@@ -9,6 +9,7 @@ import resource
 import sys
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,10 @@ def parse(name: str, content_type: str | None = None) -> ParsedFeed:
 
 def via_feedparser(content: bytes, content_type: str | None = None) -> ParsedFeed:
     """The same document through the feedparser path only."""
-    title, link, raws, warning = parse_module._parse_feedparser(
+    title, link, raws, warning, ttl = parse_module._parse_feedparser(
         content, url=URL, content_type=content_type
     )
-    return parse_module._build(title, link, raws, parser="feedparser", warning=warning)
+    return parse_module._build(title, link, raws, parser="feedparser", warning=warning, ttl=ttl)
 
 
 def test_rss20() -> None:
@@ -343,3 +344,35 @@ def test_json_feed_html_is_sanitised_like_xml_feeds() -> None:
     (entry,) = parse_feed(body, url=URL, content_type="application/feed+json").entries
     assert entry.content == '<p>Hi<a rel="noopener noreferrer">a</a></p>'
     assert entry.summary == "A &amp; B"
+
+
+def _rss_with(channel_extra: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>https://news.example/</link>{channel_extra}"
+        "<item><guid>1</guid><title>a</title><ttl>5</ttl></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("<ttl>60</ttl>", timedelta(minutes=60)),
+        ("<ttl> 90 </ttl>", timedelta(minutes=90)),
+        ("<ttl>30</ttl><ttl>45</ttl>", timedelta(minutes=45)),  # the last, as feedparser
+        ("", None),
+        ("<ttl>0</ttl>", None),
+        ("<ttl>-5</ttl>", None),
+        ("<ttl>soon</ttl>", None),
+        ('<ttl unit="h">6</ttl>', None),
+        ("<ttl>99999999999</ttl>", timedelta(days=365)),  # far past the policy's cap
+    ],
+)
+def test_rss_ttl_in_minutes_same_on_both_paths(extra: str, expected: timedelta | None) -> None:
+    body = _rss_with(extra)
+    feed = parse_feed(body, url=URL, content_type="application/rss+xml")
+    slow = via_feedparser(body, "application/rss+xml")
+    assert feed.ttl == slow.ttl == expected
+    assert slow.parser == "feedparser"
+    if extra != '<ttl unit="h">6</ttl>':
+        assert feed.parser == "lxml"  # the item's <ttl> does not count, nor force a fallback

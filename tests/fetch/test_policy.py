@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
+from curator.fetch.policy import MAX_FRESHNESS
 from curator.fetch.policy import REDIRECTS_TO_MOVE
+from curator.fetch.policy import adaptive_interval
 from curator.fetch.policy import backoff
 from curator.fetch.policy import decide_source_state
 from curator.fetch.policy import is_due
+from curator.fetch.policy import jitter
 from curator.model import FeedFetch
 from curator.model import FetchOutcome
+from curator.model import ParsedFeed
 from curator.model import SourceState
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -23,6 +27,7 @@ INTERVAL = timedelta(minutes=30)
 MAX_BACKOFF = timedelta(hours=24)
 URL = "https://example.org/feed.xml"
 NEW_URL = "https://example.org/new.xml"
+JITTER = timedelta(seconds=39)  # jitter("s", NOW, INTERVAL), pinned: the hash must not drift
 
 
 def state(**values: Any) -> SourceState:
@@ -47,7 +52,7 @@ def test_success_resets_failures_and_stores_validators() -> None:
     assert new.last_attempt_at == NOW
     assert new.etag == '"v2"'
     assert new.last_modified == "Wed, 01 May 2024 11:00:00 GMT"
-    assert new.next_due_at == NOW + INTERVAL
+    assert new.next_due_at == NOW + INTERVAL + JITTER
     assert new.last_error is None
     assert new.last_error_at == NOW - timedelta(hours=1)
     assert new.url == URL
@@ -68,7 +73,7 @@ def test_304_is_a_success_and_keeps_validators() -> None:
     assert new.last_success_at == NOW
     assert new.etag == '"v1"'
     assert new.last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
-    assert new.next_due_at == NOW + INTERVAL
+    assert new.next_due_at == NOW + INTERVAL + JITTER
 
 
 def test_304_with_a_new_etag_stores_it() -> None:
@@ -195,7 +200,7 @@ def test_an_error_leaves_the_redirect_count_alone() -> None:
 def test_success_after_gone_resumes_polling() -> None:
     new = decide(state(gone=True), fetched())
     assert new.gone is False
-    assert is_due(new, NOW + INTERVAL)
+    assert is_due(new, NOW + INTERVAL + JITTER)
 
 
 def test_is_due() -> None:
@@ -213,3 +218,82 @@ def test_last_attempt_falls_back_to_now() -> None:
 def test_fetch_of_another_source_is_refused() -> None:
     with pytest.raises(ValueError, match="other"):
         decide(state(), replace(fetched(), source_id="other"))
+
+
+# --- jitter, freshness, adaptive interval ----------------------------------------------
+
+
+def test_jitter_is_reproducible_bounded_and_spreads_sources() -> None:
+    assert jitter("s", NOW, INTERVAL) == JITTER == jitter("s", NOW, INTERVAL)
+    assert jitter("t", NOW, INTERVAL) == timedelta(minutes=2, seconds=48)
+    assert jitter("s", NOW + INTERVAL, INTERVAL) == timedelta(minutes=2, seconds=44)
+    ids = [f"source-{i}" for i in range(200)]
+    spread = {jitter(i, NOW, INTERVAL) for i in ids}
+    assert len(spread) > 100  # of 180 whole seconds in 3 min
+    assert all(timedelta(0) <= j < INTERVAL / 10 for j in spread)
+    assert jitter("s", NOW, timedelta(0)) == timedelta(0)
+
+
+def test_304_is_jittered_too() -> None:
+    new = decide(state(), fetched(FetchOutcome.NOT_MODIFIED))
+    assert new.next_due_at == NOW + INTERVAL + JITTER
+
+
+def test_errors_are_not_jittered() -> None:
+    new = decide(state(), fetched(FetchOutcome.ERROR, error="boom"))
+    assert new.next_due_at == NOW + INTERVAL
+
+
+@pytest.mark.parametrize(
+    ("cache_lifetime", "ttl", "expected"),
+    [
+        (timedelta(hours=2), None, timedelta(hours=2)),
+        (None, timedelta(minutes=90), timedelta(minutes=90)),
+        (timedelta(hours=2), timedelta(hours=3), timedelta(hours=3)),  # the later ask
+        (timedelta(minutes=5), None, INTERVAL + JITTER),  # never earlier than the interval
+        (None, timedelta(minutes=30), INTERVAL + JITTER),
+        (timedelta(days=365), None, MAX_FRESHNESS),  # a hostile header is capped
+        (None, timedelta(days=30), MAX_FRESHNESS),
+    ],
+)
+def test_success_waits_for_cache_control_expires_and_ttl(
+    cache_lifetime: timedelta | None, ttl: timedelta | None, expected: timedelta
+) -> None:
+    fetch = fetched(cache_lifetime=cache_lifetime, feed=ParsedFeed(ttl=ttl))
+    assert decide(state(), fetch).next_due_at == NOW + expected
+
+
+def test_304_waits_for_its_cache_control() -> None:
+    fetch = fetched(FetchOutcome.NOT_MODIFIED, cache_lifetime=timedelta(hours=6))
+    assert decide(state(), fetch).next_due_at == NOW + timedelta(hours=6)
+
+
+def test_freshness_does_not_delay_a_failing_source() -> None:
+    fetch = fetched(FetchOutcome.ERROR, error="HTTP 500", cache_lifetime=timedelta(hours=6))
+    assert decide(state(), fetch).next_due_at == NOW + INTERVAL
+
+
+def test_a_long_interval_is_not_shortened_by_the_freshness_cap() -> None:
+    fetch = fetched(cache_lifetime=timedelta(days=30))
+    interval = timedelta(hours=48)
+    new = decide_source_state(state(), fetch, now=NOW, interval=interval, max_backoff=MAX_BACKOFF)
+    assert new.next_due_at == NOW + interval + jitter("s", NOW, interval)
+
+
+@pytest.mark.parametrize(
+    ("per_day", "expected"),
+    [
+        (0.0, timedelta(hours=24)),  # nothing new in a week: once a day
+        (0.5, timedelta(hours=24)),  # clamped
+        (1.0, timedelta(hours=24)),
+        (4.0, timedelta(hours=6)),
+        (96.0, timedelta(minutes=15)),
+        (288.0, timedelta(minutes=5)),
+        (10_000.0, timedelta(minutes=5)),  # clamped
+        (7.0, timedelta(seconds=12343)),  # 86400 / 7, rounded to whole seconds
+    ],
+)
+def test_adaptive_interval_is_a_day_over_the_entry_rate_clamped(
+    per_day: float, expected: timedelta
+) -> None:
+    assert adaptive_interval(per_day) == expected
