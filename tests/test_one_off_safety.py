@@ -12,6 +12,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from fetch.servers import FeedServer
 from fetch.servers import Reply
+from fetch.servers import Seen
 from fetch.servers import rss
 
 from curator import BusyError
@@ -26,7 +28,7 @@ from curator import make_curator
 from curator.config import load_settings
 
 CURATOR_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "curator"
-SLOW = 4.0  # seconds the slow feed takes: long enough to start a second process meanwhile
+SLOW = 30.0  # at most this long the held feed waits for the test to release it
 
 
 class Project:
@@ -83,9 +85,20 @@ def wait_until(condition: object, what: str, timeout: float = 60) -> None:
 
 
 @pytest.fixture
-def slow_server() -> Iterator[FeedServer]:
-    with FeedServer({"/slow.xml": Reply(body=rss(entries=3), delay=SLOW)}) as server:
+def release() -> threading.Event:
+    """Set to let the held feed answer; until then (or SLOW seconds) its fetch goes on."""
+    return threading.Event()
+
+
+@pytest.fixture
+def slow_server(release: threading.Event) -> Iterator[FeedServer]:
+    def held(seen: Seen) -> Reply:
+        release.wait(SLOW)
+        return Reply(body=rss(entries=3))
+
+    with FeedServer({"/slow.xml": held}) as server:
         yield server
+        release.set()  # no request left waiting
 
 
 @pytest.fixture
@@ -106,7 +119,7 @@ def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
 
 
 def test_a_second_fetch_says_another_is_running_and_with_wait_takes_its_turn(
-    project: Project, slow_server: FeedServer
+    project: Project, slow_server: FeedServer, release: threading.Event
 ) -> None:
     first = project.start("fetch", "--json")
     try:
@@ -117,9 +130,12 @@ def test_a_second_fetch_says_another_is_running_and_with_wait_takes_its_turn(
         assert second.stdout == ""  # nothing done, nothing reported
 
         waiting = project.start("fetch", "--json", "--wait")
+        assert waiting.stderr is not None
+        said = waiting.stderr.readline()  # the first fetch is held until it says so
+        assert f"another fetch is running (pid {first.pid}): waiting" in said
+        release.set()
         out, err = waiting.communicate(timeout=120)
         assert waiting.returncode == 0, err
-        assert f"another fetch is running (pid {first.pid}): waiting" in err
         # It ran after the first one had finished: the feed was unchanged by then.
         (line,) = (json.loads(text) for text in out.splitlines())
         assert (line["outcome"], line["new"], line["unchanged"]) == ("ok", 0, 3)
@@ -133,7 +149,7 @@ def test_a_second_fetch_says_another_is_running_and_with_wait_takes_its_turn(
 
 
 def test_a_fetch_killed_with_sigkill_does_not_block_the_next(
-    project: Project, slow_server: FeedServer
+    project: Project, slow_server: FeedServer, release: threading.Event
 ) -> None:
     first = subprocess.Popen(
         project.args("fetch"),
@@ -146,6 +162,7 @@ def test_a_fetch_killed_with_sigkill_does_not_block_the_next(
     assert lock.read_text().strip() == str(first.pid)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=60)
+    release.set()
 
     again = project.run("fetch", "--json")
     assert again.returncode == 0, again.stderr
@@ -156,7 +173,9 @@ def test_a_fetch_killed_with_sigkill_does_not_block_the_next(
 # --- two daemons ---------------------------------------------------------------------------
 
 
-def test_a_second_daemon_on_the_same_database_is_refused(project: Project) -> None:
+def test_a_second_daemon_on_the_same_database_is_refused(
+    project: Project, release: threading.Event
+) -> None:
     first = project.start("daemon", "--tick", "1h")
     try:
         lock = project.db.with_name("curator.db.daemon.lock")
@@ -169,6 +188,7 @@ def test_a_second_daemon_on_the_same_database_is_refused(project: Project) -> No
         assert f"another daemon is running (pid {first.pid})" in second.stderr
         assert first.poll() is None  # the first one is untouched
     finally:
+        release.set()
         stop(first)
 
 
