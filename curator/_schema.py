@@ -212,6 +212,7 @@ class FiltersModel(BaseModel):
 class DefaultsModel(BaseModel):
     model_config = _STRICT
     interval: Interval | None = None
+    adaptive_interval: bool | None = None
     fetch_articles: bool | None = None
     filters: FiltersModel | None = None
 
@@ -226,6 +227,7 @@ class SourceModel(BaseModel):
     outlet: Text | None = None
     enabled: bool = True
     interval: Interval | None = None
+    adaptive_interval: bool | None = None
     fetch_articles: bool | None = None
     robots: bool = True
     allow_private_networks: bool = False

@@ -70,6 +70,7 @@ SETTINGS_HELP: dict[str, str] = {
     "fetch.allow_private_networks": "let article links reach loopback/private addresses (tests only)",
     "fetch.max_backoff": "longest wait before retrying a failing source",
     "defaults.interval": "how often a source is due (e.g. 30m, 1h)",
+    "defaults.adaptive_interval": "poll at 24h / entries a day last week (5m–24h) instead",
     "defaults.fetch_articles": "fetch each new entry's article page",
     "defaults.filters": "keep/block rules, min_words, max_age for every source (see Filters)",
     "curate.excerpt_fraction": "most of an article's words a draft may copy (0.25 = 25%)",
@@ -105,6 +106,7 @@ class FetchSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceDefaults:
     interval: timedelta = DEFAULT_INTERVAL
+    adaptive_interval: bool = False
     fetch_articles: bool = True
     filters: FilterRules = field(default_factory=FilterRules)
 
@@ -367,6 +369,7 @@ class _Document:
         written = self.validated(DefaultsModel, value, ("defaults",)) or DefaultsModel()
         return SourceDefaults(
             interval=written.interval or DEFAULT_INTERVAL,
+            adaptive_interval=_given(written.adaptive_interval, False),
             fetch_articles=_given(written.fetch_articles, True),
             filters=_filters(written.filters, FilterRules()),
         )
@@ -403,6 +406,7 @@ class _Document:
                     outlet=written.outlet or name,
                     enabled=written.enabled,
                     interval=written.interval or defaults.interval,
+                    adaptive_interval=_given(written.adaptive_interval, defaults.adaptive_interval),
                     fetch_articles=_given(written.fetch_articles, defaults.fetch_articles),
                     robots=written.robots,
                     allow_private_networks=written.allow_private_networks,

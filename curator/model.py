@@ -35,6 +35,8 @@ class Source:
     outlet: str
     enabled: bool = True
     interval: timedelta = timedelta(minutes=30)
+    # Poll at 24 h / (entries a day last week), 5 min–24 h, instead of `interval`.
+    adaptive_interval: bool = False
     fetch_articles: bool = True
     robots: bool = True  # honour robots.txt when fetching its article pages
     allow_private_networks: bool = False  # its feed's redirects may reach private addresses

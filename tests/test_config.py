@@ -49,6 +49,27 @@ def test_defaults_apply_to_sources() -> None:
     assert settings.fetch.max_bytes == DEFAULT_MAX_BYTES
 
 
+def test_adaptive_interval_is_off_by_default_and_set_in_defaults_or_per_source() -> None:
+    settings = parse_sources_document(
+        "sources:\n  - id: a\n    url: https://example.com/a.xml\n", "s.yaml"
+    )
+    assert settings.defaults.adaptive_interval is False
+    assert settings.sources[0].adaptive_interval is False
+    settings = parse_sources_document(
+        "defaults: {adaptive_interval: true}\n"
+        "sources:\n"
+        "  - id: a\n    url: https://example.com/a.xml\n"
+        "  - id: b\n    url: https://example.com/b.xml\n    adaptive_interval: false\n",
+        "s.yaml",
+    )
+    a, b = settings.sources
+    assert (a.adaptive_interval, b.adaptive_interval) == (True, False)
+    error = error_of(
+        "sources:\n  - id: a\n    url: https://example.com/a.xml\n    adaptive_interval: often\n"
+    )
+    assert error.field == "sources[0].adaptive_interval"
+
+
 def test_fetch_section_is_converted() -> None:
     settings = parse_sources_document(
         "fetch:\n  max_bytes: 2MB\n  timeout: 1.5s\n  per_host_delay: 250ms\n  concurrency: 4\n",
@@ -392,8 +413,8 @@ def test_every_error_of_a_file_is_reported_with_its_line() -> None:
 
 
 SOURCE_KEYS = (
-    "allow_private_networks, enabled, fetch_articles, filters, id, interval, name, outlet,"
-    " robots, tags, url"
+    "adaptive_interval, allow_private_networks, enabled, fetch_articles, filters, id, interval,"
+    " name, outlet, robots, tags, url"
 )
 
 

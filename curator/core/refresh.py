@@ -13,6 +13,7 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from datetime import timedelta
 
 from curator.core import drafting
 from curator.core._context import ArticleCallback
@@ -23,7 +24,9 @@ from curator.core.extraction import run_extraction
 from curator.core.sources import select_sources
 from curator.curate import check_entry
 from curator.errors import StoreError
+from curator.fetch import ADAPTIVE_PERIOD
 from curator.fetch import Fetcher
+from curator.fetch import adaptive_interval
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
 from curator.fetch import paused_until
@@ -163,15 +166,27 @@ def _skipped(state: SourceState, now: datetime) -> SourceReport | None:
     )
 
 
+def _interval(ctx: Context, source: Source, now: datetime) -> timedelta:
+    """The source's interval, or its adaptive one from the entries first seen last week."""
+    if not source.adaptive_interval:
+        return source.interval
+    try:
+        recent = ctx.store.count_entries_first_seen(source.id, since=now - ADAPTIVE_PERIOD)
+    except StoreError:
+        return source.interval  # storing the fetch will fail and say why
+    return adaptive_interval(recent / ADAPTIVE_PERIOD.days)
+
+
 def _store_fetch(
     ctx: Context, source: Source, state: SourceState, fetched: FeedFetch
 ) -> SourceReport:
     now = ctx.clock()
+    interval = _interval(ctx, source, now)
     new_state = decide_source_state(
         state,
         fetched,
         now=now,
-        interval=source.interval,
+        interval=interval,
         max_backoff=ctx.settings.fetch.max_backoff,
     )
     if new_state.url != state.url:
@@ -203,7 +218,7 @@ def _store_fetch(
             state,
             failed,
             now=now,
-            interval=source.interval,
+            interval=interval,
             max_backoff=ctx.settings.fetch.max_backoff,
         )
         failed_attempt = replace(attempt, outcome=FetchOutcome.ERROR, error=failed.error)

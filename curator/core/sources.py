@@ -25,8 +25,8 @@ def select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
     """The stored sources to fetch: the given ids, or every enabled one.
 
     The database says which sources exist and are enabled, and their URL, interval and
-    flags. What it does not hold (filters, allow_private_networks) comes from the
-    file's source of the same id.
+    flags. What it does not hold (filters, allow_private_networks, adaptive_interval)
+    comes from the file's source of the same id (adaptive_interval: else `defaults:`).
     """
     stored = {source.id: source for source in ctx.store.list_sources()}
     configured = {source.id: source for source in ctx.settings.sources}
@@ -43,11 +43,12 @@ def select_sources(ctx: Context, source_ids: Sequence[str]) -> list[Source]:
             raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
         own = configured.get(source_id)
         if own is None:
-            return source
+            return replace(source, adaptive_interval=ctx.settings.defaults.adaptive_interval)
         return replace(
             source,
             filters=own.filters,
             allow_private_networks=own.allow_private_networks,
+            adaptive_interval=own.adaptive_interval,
             line=own.line,
         )
 

@@ -48,9 +48,11 @@ REDIRECTS_TO_MOVE = 3
 JITTER_FRACTION = 0.1
 #: The longest a Cache-Control max-age, Expires or RSS <ttl> can push the next fetch out.
 MAX_FRESHNESS = timedelta(hours=24)
-#: The adaptive interval's bounds (Miniflux's defaults).
+#: The adaptive interval's bounds (Miniflux's defaults), and the period its entry rate
+#: is measured over (whole days).
 ADAPTIVE_MIN = timedelta(minutes=5)
 ADAPTIVE_MAX = timedelta(hours=24)
+ADAPTIVE_PERIOD = timedelta(days=7)
 
 
 def decide_source_state(

@@ -434,6 +434,17 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore):
         with self._transaction("could not count the entries") as conn:
             return {id_: int(count) for id_, count in conn.execute(query)}
 
+    def count_entries_first_seen(self, source_id: str, *, since: datetime) -> int:
+        """Entries of a source first seen at or after `since` (its recent entry rate)."""
+        e = tables.entries
+        query = (
+            select(func.count())
+            .select_from(e)
+            .where(e.c.source_id == source_id, e.c.first_seen_at >= since)
+        )
+        with self._transaction("could not count the entries") as conn:
+            return int(conn.execute(query).scalar_one())
+
     def list_entries(self, *, source_id: str | None = None, limit: int = 100) -> list[Entry]:
         """Stored entries, newest first.
 
