@@ -225,11 +225,12 @@ def _curator(
     Without ``sources_file`` (commands that read the database alone, e.g. `status`),
     sources.yaml is not read: 10,000 sources take a while to validate."""
     options: Options = ctx.obj
-    settings = options.settings() if sources_file else options.database_settings()
-    with _errors(), curator.make_curator(settings) as facade:
-        if check:
-            facade.check_database()
-        yield facade
+    with _errors():
+        settings = options.settings() if sources_file else options.database_settings()
+        with curator.make_curator(settings) as facade:
+            if check:
+                facade.check_database()
+            yield facade
 
 
 def _json_line(value: dict[str, Any]) -> None:

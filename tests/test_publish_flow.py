@@ -140,6 +140,7 @@ def test_publish_cli_dry_run_status_and_unpublish(tmp_path: Path) -> None:
         str(tmp_path / "data"),
     ]
     runner = CliRunner()
+    assert runner.invoke(app, [*flags, "db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, [*flags, "fetch"]).exit_code == 0
     assert runner.invoke(app, [*flags, "drafts", "approve", "1", "--by", "ed"]).exit_code == 0
     dry = runner.invoke(app, [*flags, "publish", "--dry-run", "--json"])

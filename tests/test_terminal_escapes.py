@@ -116,6 +116,7 @@ def _hostile_db(tmp_path: Path, receiver: Receiver) -> tuple[list[str], dict[str
     for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM"):
         env.pop(name, None)
     env |= {"TERM": "xterm-256color", "CURATOR_TEST_SECRET": SECRET}
+    subprocess.run([str(CURATOR_BIN), *flags, "db", "upgrade"], env=env, check=True, timeout=120)
     done = subprocess.run(
         [str(CURATOR_BIN), *flags, "fetch", "--json"], env=env, capture_output=True, timeout=120
     )
