@@ -96,6 +96,8 @@ app.add_typer(drafts_app, name="drafts")
 app.add_typer(entries_app, name="entries")
 app.add_typer(sources_app, name="sources")
 app.add_typer(quotes_app, name="quotes")
+articles_app = typer.Typer(help="Article pages of entries.", no_args_is_help=True)
+app.add_typer(articles_app, name="articles")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -436,6 +438,20 @@ def _fetch_table(reports: list[SourceReport]) -> Table:
     return table
 
 
+@articles_app.command("retry")
+def articles_retry(
+    ctx: typer.Context,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="repeatable")] = None,
+    entry: Annotated[list[int] | None, typer.Option("--entry", "-e", help="repeatable")] = None,
+    all_failed: Annotated[bool, typer.Option("--all", help="also the ones still retried")] = False,
+) -> None:
+    """Make the article pages that failed permanently due again now (the daemon or the
+    next `curator fetch` fetches them)."""
+    with _curator(ctx, sources_file=False) as facade:
+        count = facade.retry_articles(source or (), entry or (), all_failed=all_failed)
+    out.print(f"{count} article pages to fetch again")
+
+
 # --- status -------------------------------------------------------------------------
 
 
@@ -464,6 +480,7 @@ def status(
                     "consecutive_failures": row.consecutive_failures,
                     "next_due": row.next_due_at,
                     "gone": row.gone,
+                    "failed_pages": row.failed_pages,
                 }
             )
         return
@@ -480,7 +497,15 @@ def status(
                 _text(node.work),
             )
         out.print(node_table)
-    columns = ("source", "enabled", "entries", "last success", "failures", "next due")
+    columns = (
+        "source",
+        "enabled",
+        "entries",
+        "last success",
+        "failures",
+        "next due",
+        "failed pages",
+    )
     cells = [
         (
             row.source_id + (" (gone)" if row.gone else ""),
@@ -489,6 +514,7 @@ def status(
             _when(row.last_success_at),
             str(row.consecutive_failures),
             _when(row.next_due_at),
+            str(row.failed_pages),
             _visible(row.last_error or ""),
         )
         for row in rows

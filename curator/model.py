@@ -224,6 +224,7 @@ class SourceStatus:
     consecutive_failures: int
     next_due_at: datetime | None
     gone: bool
+    failed_pages: int = 0  # article pages that failed permanently (`curator articles retry`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -388,11 +389,12 @@ class StoredQuote:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArticleToFetch:
-    """An entry whose article page has not been fetched yet."""
+    """An entry whose article page has not been fetched yet, or is due a retry."""
 
     entry_id: int
     source_id: str
     url: str
+    attempts: int = 0  # tries so far (failed ones, as it is to fetch)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -68,6 +68,7 @@ STATUS_KEYS = {
     "consecutive_failures",
     "next_due",
     "gone",
+    "failed_pages",
 }
 # Nothing from the environment running the tests may leak in; tables must not wrap.
 CLEAN_ENV: dict[str, str | None] = {

@@ -267,6 +267,17 @@ class Curator:
             on_done=on_done,
         )
 
+    def retry_articles(
+        self,
+        source_ids: Sequence[str] = (),
+        entry_ids: Sequence[int] = (),
+        *,
+        all_failed: bool = False,
+    ) -> int:
+        """Make the article pages that failed permanently (``all_failed``: every failed
+        one) due again now, with a fresh series of tries; returns how many."""
+        return refresh.retry_articles(self._ctx, source_ids, entry_ids, all_failed=all_failed)
+
     # --- extraction ------------------------------------------------------------
 
     def extract(self, inputs: Sequence[str]) -> list[ExtractResult]:

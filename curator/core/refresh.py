@@ -29,15 +29,18 @@ from curator.fetch import Fetcher
 from curator.fetch import adaptive_interval
 from curator.fetch import decide_source_state
 from curator.fetch import is_due
+from curator.fetch import page_retry_at
 from curator.fetch import paused_until
 from curator.model import ArticleReport
 from curator.model import ArticleToFetch
 from curator.model import EntryCounts
+from curator.model import Extraction
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchAttempt
 from curator.model import FetchOutcome
 from curator.model import FilterRules
+from curator.model import PageFetch
 from curator.model import PageRequest
 from curator.model import Source
 from curator.model import SourceReport
@@ -255,9 +258,10 @@ async def _fetch_articles(
     sources = {source.id: source for source in ctx.settings.sources}
     todo = [
         item
-        for item in ctx.store.articles_to_fetch(source_ids=source_ids)
+        for item in ctx.store.articles_to_fetch(source_ids=source_ids, now=ctx.clock())
         if item.source_id in sources and _entry_passes(ctx, item, sources[item.source_id])
     ]
+    attempts = {item.entry_id: item.attempts for item in todo}
     left = Counter(item.source_id for item in todo)
     done: dict[str, list[ArticleReport]] = {source_id: [] for source_id in source_ids}
     if source_done is not None:
@@ -282,9 +286,7 @@ async def _fetch_articles(
             extraction = await run_extraction(
                 fetcher, page.body, page.final_url or page.url, page.content_type, page.charset
             )
-        await asyncio.to_thread(
-            ctx.store.save_article, page.source_id, page, extraction, now=ctx.clock()
-        )
+        await asyncio.to_thread(_save_page, ctx, page, extraction, attempts[page.entry_id])
         error = page.error or (extraction.error if extraction else None)
         report = ArticleReport(
             entry_id=page.entry_id,
@@ -301,6 +303,24 @@ async def _fetch_articles(
         if source_done is not None and not left[page.source_id]:
             source_done(page.source_id, done[page.source_id])
     return reports
+
+
+def retry_articles(
+    ctx: Context, source_ids: Sequence[str], entry_ids: Sequence[int], *, all_failed: bool
+) -> int:
+    if source_ids:
+        select_sources(ctx, source_ids)  # an unknown id is an error, not "0 pages"
+    return ctx.store.retry_articles(
+        now=ctx.clock(), source_ids=source_ids, entry_ids=entry_ids, all_failed=all_failed
+    )
+
+
+def _save_page(ctx: Context, page: PageFetch, extraction: Extraction | None, tried: int) -> None:
+    """Store a page fetched after ``tried`` earlier tries, with its next try if it failed."""
+    assert page.source_id is not None
+    now = ctx.clock()
+    retry_at = page_retry_at(page, tried + 1, now=now)
+    ctx.store.save_article(page.source_id, page, extraction, now=now, next_try_at=retry_at)
 
 
 def _entry_passes(ctx: Context, item: ArticleToFetch, source: Source) -> bool:

@@ -56,8 +56,9 @@ class Units:
         return is_due(ctx.store.get_source_state(source_id), ctx.clock())
 
     def pending_pages(self, *, source_ids: Sequence[str] = (), limit: int = 1000) -> list[int]:
-        """Entries whose article page was never fetched (oldest first)."""
-        items = self._ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit)
+        """Entries whose article page was never fetched, or failed and is due a retry."""
+        ctx = self._ctx
+        items = ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit, now=ctx.clock())
         return [item.entry_id for item in items]
 
     def pending_entries(self, *, limit: int = 1000) -> list[int]:
@@ -79,9 +80,10 @@ class Units:
 
     async def fetch_page(self, entry_id: int) -> ArticleReport | None:
         """Fetch, extract and store one entry's article page with its quotes (one
-        transaction); None when it needs no fetch (done meanwhile, dropped, no link)."""
+        transaction); None when it needs no fetch (done meanwhile, dropped, no link, a
+        failed page not due again yet or failed permanently)."""
         ctx = self._ctx
-        items = ctx.store.articles_to_fetch(entry_ids=[entry_id], limit=1)
+        items = ctx.store.articles_to_fetch(entry_ids=[entry_id], limit=1, now=ctx.clock())
         if not items:
             return None
         (item,) = items
@@ -105,9 +107,7 @@ class Units:
                 page.content_type,
                 page.charset,
             )
-        await asyncio.to_thread(
-            ctx.store.save_article, item.source_id, page, extraction, now=ctx.clock()
-        )
+        await asyncio.to_thread(refresh._save_page, ctx, page, extraction, item.attempts)
         return ArticleReport(
             entry_id=entry_id,
             source_id=item.source_id,

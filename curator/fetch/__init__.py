@@ -11,6 +11,7 @@ from curator.fetch.policy import ADAPTIVE_PERIOD as ADAPTIVE_PERIOD
 from curator.fetch.policy import adaptive_interval as adaptive_interval
 from curator.fetch.policy import decide_source_state as decide_source_state
 from curator.fetch.policy import is_due as is_due
+from curator.fetch.policy import page_retry_at as page_retry_at
 from curator.fetch.policy import paused_until as paused_until
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "adaptive_interval",
     "decide_source_state",
     "is_due",
+    "page_retry_at",
     "parse_feed",
     "paused_until",
 ]

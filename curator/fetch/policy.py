@@ -27,6 +27,14 @@ The rules:
   was seen on `REDIRECTS_TO_MOVE` successful fetches in a row: one misconfigured
   response must not lose a source. A different target restarts the count, a successful
   fetch without one clears it, and an error leaves it alone.
+
+Article pages (`page_retry_at`): a failed page is tried again after ``PAGE_RETRY_FIRST``,
+doubling after each failure up to ``PAGE_RETRY_MAX`` (10 min, 20 min, 40 min, 80 min),
+and fails permanently — no next try, shown by ``curator status``, brought back by
+``curator articles retry`` — after ``PAGE_MAX_ATTEMPTS`` tries, or at once when trying
+again cannot help: HTTP 404 or 410, a 2xx that is not an HTML page, a link refused by
+robots.txt, by the private-network guard or as a ``file:`` link. Anything else
+(timeouts, connection errors, 5xx, 429, an unreachable robots.txt) is transient.
 """
 
 from __future__ import annotations
@@ -36,13 +44,26 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 
+from curator.fetch import robots
+from curator.fetch import ssrf
 from curator.model import FeedFetch
 from curator.model import FetchOutcome
+from curator.model import PageFetch
 from curator.model import SourceState
 
 #: How many successful fetches in a row must be permanently redirected to the same URL
 #: before that URL replaces the source's URL.
 REDIRECTS_TO_MOVE = 3
+
+#: A failed article page is tried again after this long, then twice as long each time…
+PAGE_RETRY_FIRST = timedelta(minutes=10)
+#: …but never waits longer than this between two tries…
+PAGE_RETRY_MAX = timedelta(hours=24)
+#: …and fails permanently after this many tries (the first one included).
+PAGE_MAX_ATTEMPTS = 5
+#: Page errors no retry can cure (beside 404/410): the error line starts with one.
+#: ("refused:" is the private-network guard and a file: link of a web source.)
+_PERMANENT_PAGE_ERRORS = ("not an HTML page", "refused:")
 
 #: The jitter added to the interval after a success is at most this fraction of it.
 JITTER_FRACTION = 0.1
@@ -128,6 +149,22 @@ def paused_until(state: SourceState, now: datetime) -> datetime | None:
     if state.consecutive_failures and state.next_due_at is not None and state.next_due_at > now:
         return state.next_due_at
     return None
+
+
+def page_retry_at(page: PageFetch, attempts: int, *, now: datetime) -> datetime | None:
+    """When to fetch a page again after `attempts` tries (this one included); None when
+    it succeeded or failed permanently. See the module docstring for the rules."""
+    if page.error is None or attempts >= PAGE_MAX_ATTEMPTS or _page_error_is_permanent(page):
+        return None
+    return now + backoff(PAGE_RETRY_FIRST, attempts, PAGE_RETRY_MAX)
+
+
+def _page_error_is_permanent(page: PageFetch) -> bool:
+    error = page.error or ""
+    if page.http_status in (404, 410) or ssrf.REFUSAL_HINT in error:
+        return True
+    # Only a rule refuses for good: "… (it could not be fetched: HTTP 503)" may pass later.
+    return error == robots.DISALLOWED or error.startswith(_PERMANENT_PAGE_ERRORS)
 
 
 def backoff(interval: timedelta, failures: int, max_backoff: timedelta) -> timedelta:

@@ -14,10 +14,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Connection
+from sqlalchemy import and_
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -56,18 +59,27 @@ class ArticleStore:
         raise NotImplementedError  # provided by Store
 
     def articles_to_fetch(
-        self, *, source_ids: Sequence[str] = (), entry_ids: Sequence[int] = (), limit: int = 1000
+        self,
+        *,
+        source_ids: Sequence[str] = (),
+        entry_ids: Sequence[int] = (),
+        limit: int = 1000,
+        now: datetime | None = None,
     ) -> list[ArticleToFetch]:
-        """Entries with a link, of sources that fetch articles, whose page was never
-        fetched and which the filters did not drop."""
+        """Entries with a link, of sources that fetch articles, which the filters did not
+        drop and whose page was never fetched, or failed and is due again at ``now``
+        (without ``now``, never-fetched pages only; never permanently failed ones)."""
         e, s, a, d = tables.entries, tables.sources, tables.articles, tables.dropped_entries
+        due: ColumnElement[bool] = a.c.id.is_(None)
+        if now is not None:
+            due = or_(due, and_(a.c.fetch_error.is_not(None), a.c.next_try_at <= now))
         query = (
-            select(e.c.id, e.c.source_id, e.c.link)
+            select(e.c.id, e.c.source_id, e.c.link, func.coalesce(a.c.attempts, 0).label("n"))
             .join(s, s.c.id == e.c.source_id)
             .outerjoin(a, a.c.entry_id == e.c.id)
             .outerjoin(d, d.c.entry_id == e.c.id)
             .where(
-                a.c.id.is_(None),
+                due,
                 d.c.id.is_(None),
                 e.c.link.is_not(None),
                 s.c.fetch_articles.is_(True),
@@ -82,16 +94,26 @@ class ArticleStore:
             query = query.where(e.c.id.in_(list(entry_ids)))
         with self._transaction("could not list the articles to fetch") as conn:
             return [
-                ArticleToFetch(entry_id=row.id, source_id=row.source_id, url=row.link)
+                ArticleToFetch(
+                    entry_id=row.id, source_id=row.source_id, url=row.link, attempts=row.n
+                )
                 for row in conn.execute(query)
             ]
 
     def save_article(
-        self, source_id: str, page: PageFetch, extraction: Extraction | None, *, now: datetime
+        self,
+        source_id: str,
+        page: PageFetch,
+        extraction: Extraction | None,
+        *,
+        now: datetime,
+        next_try_at: datetime | None = None,
     ) -> int:
         """Store a fetched page (raw, gzip) and its extraction, in one transaction.
 
-        Re-saving the same entry replaces the row and its quotes. Returns the article id.
+        Re-saving the same entry replaces the row and its quotes and counts one more
+        attempt. A failed page is tried again from ``next_try_at`` (None: it failed
+        permanently); a page without error has no next try. Returns the article id.
         """
         if page.entry_id is None:
             raise ValueError("a stored article needs the entry it belongs to")
@@ -107,6 +129,7 @@ class ArticleStore:
             "raw_bytes": len(page.body) if page.body is not None else None,
             "fetched_at": page.started_at or now,
             "fetch_error": page.error,
+            "next_try_at": next_try_at if page.error is not None else None,
             **_extraction_values(extraction, now),
         }
         action = f"could not store the article of entry {page.entry_id}"
@@ -121,9 +144,34 @@ class ArticleStore:
                 article_id = int(result.scalar_one())
             else:
                 article_id = int(existing)
-                conn.execute(update(a).where(a.c.id == article_id).values(**values))
+                conn.execute(
+                    update(a)
+                    .where(a.c.id == article_id)
+                    .values(attempts=a.c.attempts + 1, **values)
+                )
             _replace_quotes(conn, article_id, extraction.quotes if extraction else ())
         return article_id
+
+    def retry_articles(
+        self,
+        *,
+        now: datetime,
+        source_ids: Sequence[str] = (),
+        entry_ids: Sequence[int] = (),
+        all_failed: bool = False,
+    ) -> int:
+        """Make permanently failed pages (``all_failed``: every failed page) due at ``now``,
+        their attempts counted anew. Returns how many."""
+        a = tables.articles
+        query = update(a).where(a.c.fetch_error.is_not(None)).values(next_try_at=now, attempts=0)
+        if not all_failed:
+            query = query.where(a.c.next_try_at.is_(None))
+        if source_ids:
+            query = query.where(a.c.source_id.in_(list(source_ids)))
+        if entry_ids:
+            query = query.where(a.c.entry_id.in_(list(entry_ids)))
+        with self._transaction("could not schedule the failed pages", write=True) as conn:
+            return int(conn.execute(query).rowcount)
 
     def save_extraction(self, article_id: int, extraction: Extraction, *, now: datetime) -> None:
         """Replace the extraction (fields and quotes) of a stored article."""

@@ -303,9 +303,15 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore):
 
     def source_statuses(self) -> list[SourceStatus]:
         """`curator status`: every source not removed, by id, in one query."""
-        s, e = tables.sources, tables.entries
+        s, e, a = tables.sources, tables.entries, tables.articles
         counts = (
             select(e.c.source_id, func.count().label("entries")).group_by(e.c.source_id).subquery()
+        )
+        failed = (
+            select(a.c.source_id, func.count().label("failed_pages"))
+            .where(a.c.fetch_error.is_not(None), a.c.next_try_at.is_(None))
+            .group_by(a.c.source_id)
+            .subquery()
         )
         query = (
             select(
@@ -320,8 +326,13 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore):
                 s.c.consecutive_failures,
                 s.c.next_due_at,
                 s.c.gone,
+                func.coalesce(failed.c.failed_pages, 0).label("failed_pages"),
             )
-            .select_from(s.outerjoin(counts, counts.c.source_id == s.c.id))
+            .select_from(
+                s.outerjoin(counts, counts.c.source_id == s.c.id).outerjoin(
+                    failed, failed.c.source_id == s.c.id
+                )
+            )
             .where(s.c.removed == false())
             .order_by(s.c.id)
         )

@@ -121,6 +121,9 @@ articles = Table(
     Column("raw_bytes", Integer),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("fetch_error", Text),
+    # tries so far, and when to try a failed page again (NULL after a failure: never)
+    Column("attempts", Integer, nullable=False, server_default=text("1")),
+    Column("next_try_at", UTCDateTime),
     # the extraction
     Column("title", Text),
     Column("byline", Text),

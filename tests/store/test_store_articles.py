@@ -180,3 +180,52 @@ def test_an_article_needs_its_entry(store: Store) -> None:
     _setup(store)
     with pytest.raises(ValueError):
         store.save_article("s", PageFetch(url="u"), None, now=NOW)
+
+
+def _failed(entry_id: int, status: int = 503) -> PageFetch:
+    url = f"https://s.example/{entry_id}"
+    return PageFetch(url=url, entry_id=entry_id, http_status=status, error=f"HTTP {status}")
+
+
+def _due(store: Store, at: datetime) -> dict[int, int]:
+    """entry id → attempts so far, of the pages to fetch at ``at``."""
+    return {t.entry_id: t.attempts for t in store.articles_to_fetch(now=at)}
+
+
+def test_failed_page_is_due_again_at_its_next_try(store: Store) -> None:
+    first, second, third = _setup(store)
+    later = NOW + timedelta(minutes=10)
+    store.save_article("s", _failed(first), None, now=NOW, next_try_at=later)
+    assert _due(store, NOW) == {second: 0, third: 0}
+    assert first not in [t.entry_id for t in store.articles_to_fetch()]  # no now: new ones
+    assert _due(store, later) == {first: 1, second: 0, third: 0}
+    # a second failure updates the one row and counts the attempt
+    article_id = store.save_article(
+        "s", _failed(first), None, now=later, next_try_at=later + timedelta(minutes=20)
+    )
+    assert _due(store, later + timedelta(minutes=20))[first] == 2
+    assert store.count_articles() == 1
+    # success: no error, no next try, never fetched again
+    page = PageFetch(url="https://s.example/0", entry_id=first, http_status=200, body=b"<p/>")
+    assert store.save_article("s", page, _extraction(), now=later, next_try_at=later) == article_id
+    assert first not in _due(store, NOW + timedelta(days=365))
+    article, _ = store.get_article(article_id)
+    assert article is not None and article.text == BODY
+    assert store.source_statuses()[0].failed_pages == 0
+
+
+def test_permanently_failed_page_stops_until_retried(store: Store) -> None:
+    first, second, _ = _setup(store)
+    store.save_article("s", _failed(first, 404), None, now=NOW)  # no next try: for good
+    store.save_article("s", _failed(second), None, now=NOW, next_try_at=NOW + timedelta(hours=1))
+    far = NOW + timedelta(days=365)
+    assert first not in _due(store, far) and second in _due(store, far)
+    statuses = {row.source_id: row.failed_pages for row in store.source_statuses()}
+    assert statuses == {"s": 1, "t": 0}
+    assert store.retry_articles(now=NOW, source_ids=["t"]) == 0
+    assert store.retry_articles(now=NOW, entry_ids=[second]) == 0  # not permanently failed
+    assert store.retry_articles(now=NOW, source_ids=["s"]) == 1
+    assert _due(store, NOW)[first] == 0  # its tries counted anew
+    assert store.source_statuses()[0].failed_pages == 0
+    assert store.retry_articles(now=NOW, all_failed=True) == 2
+    assert second in _due(store, NOW)

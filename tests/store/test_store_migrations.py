@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from alembic import command
@@ -29,8 +31,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0006() -> None:
-    assert head_revision() == "0006"
+def test_head_is_0007() -> None:
+    assert head_revision() == "0007"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
@@ -82,6 +84,48 @@ def test_upgrade_from_0002_keeps_data(empty_store: Store, connection: Connection
     (todo,) = empty_store.entries_needing_drafts()
     assert (todo.entry_id, todo.source_id, todo.article_id) == (7, "s", 3)
     assert empty_store.list_drafts() == []
+
+
+def test_upgrade_from_0006_keeps_articles(empty_store: Store, connection: Connection) -> None:
+    """0006 → 0007: articles stay, count one attempt; a page that had failed stays failed
+    for good (it was never retried before) and shows in the status."""
+    at = "'2026-11-25T00:00:00.000000+00:00'"
+    with connection.begin():
+        command.upgrade(alembic_config(connection), "0006")
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+            " interval_seconds, fetch_articles, robots, tags, url, consecutive_failures, gone,"
+            " redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+            " 'https://s.example/feed', true, false, 60, true, true, '[]',"
+            f" 'https://s.example/feed', 0, false, 0, {at}, {at})"
+        )
+        for entry_id in (7, 8):
+            connection.exec_driver_sql(
+                "INSERT INTO entries (id, source_id, key, link, content_hash, first_seen_at,"
+                f" last_seen_at) VALUES ({entry_id}, 's', 'k{entry_id}',"
+                f" 'https://s.example/{entry_id}', 'h', {at}, {at})"
+            )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (id, entry_id, source_id, url, fetched_at, text)"
+            f" VALUES (3, 7, 's', 'https://s.example/7', {at}, 'Body.')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (id, entry_id, source_id, url, fetched_at, fetch_error)"
+            f" VALUES (4, 8, 's', 'https://s.example/8', {at}, 'HTTP 503')"
+        )
+    empty_store.upgrade()
+    assert empty_store.current_revision() == "0007"
+    article, _ = empty_store.get_article(3)
+    assert article is not None and article.text == "Body."
+    with connection.begin():
+        rows = connection.exec_driver_sql(
+            "SELECT id, attempts, next_try_at FROM articles ORDER BY id"
+        ).all()
+    assert [tuple(row) for row in rows] == [(3, 1, None), (4, 1, None)]
+    (status,) = empty_store.source_statuses()
+    assert status.failed_pages == 1
+    far = datetime(2100, 1, 1, tzinfo=UTC)
+    assert empty_store.articles_to_fetch(now=far) == []
 
 
 def test_upgrade_from_empty(empty_store: Store, connection: Connection) -> None:
