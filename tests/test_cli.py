@@ -697,6 +697,8 @@ def test_every_command_has_help(path: list[str]) -> None:
 
 def test_command_tree_is_the_documented_one() -> None:
     assert sorted(" ".join(p) for p in _command_paths() if p) == [
+        "articles",
+        "articles retry",
         "curate",
         "daemon",
         "db",
