@@ -192,7 +192,9 @@ def test_upgrade_to_0005_keeps_duplicate_drafts_of_a_story(
                 f" 'https://story/1', {at}, {at})"
             )
     empty_store.upgrade()
-    urls = dict(connection.exec_driver_sql("SELECT id, story_url FROM drafts").all())
+    urls: dict[int, str] = dict(
+        connection.exec_driver_sql("SELECT id, story_url FROM drafts").all()
+    )
     assert urls == {1: "https://story/1", 2: "https://story/1#duplicate-of-1"}
     indexes = {i["name"]: i for i in inspect(connection).get_indexes("drafts")}
     assert indexes["uq_drafts_story_url"]["unique"]
