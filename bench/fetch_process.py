@@ -25,6 +25,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -135,6 +136,7 @@ def run_client(client: str, args: argparse.Namespace, env: dict[str, str]) -> di
         return result
     finally:
         stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -200,6 +202,7 @@ def main() -> None:
                     f"floor {floor:.3f} s"
                 )
         print(f"    load {os.getloadavg()}", flush=True)
+    shutil.rmtree(nopyc, ignore_errors=True)
 
 
 if __name__ == "__main__":
