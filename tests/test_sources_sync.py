@@ -90,7 +90,8 @@ def test_status_reads_no_sources_file_and_prints_a_long_table_plainly(tmp_path: 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == [
-        "source", "enabled", "entries", "last", "success", "failures", "next", "due", "last", "error"
+        "source", "enabled", "entries", "last", "success", "failures", "next", "due", "failed",
+        "pages", "last", "error",
     ]  # fmt: skip
     assert [line.split()[:3] for line in lines[1:3]] == [["s000", "yes", "0"], ["s001", "no", "0"]]
     assert len(lines) == 1 + count
