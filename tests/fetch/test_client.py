@@ -392,12 +392,9 @@ def test_decompressed_body_over_cap() -> None:
 
 def test_drip_server_hits_the_total_deadline() -> None:
     with RawServer(drip) as server:
-        started = time.monotonic()
         result = fetch(server.url("/feed.xml"), timeout=timedelta(seconds=1.5))
-        elapsed = time.monotonic() - started
     assert result.outcome is FetchOutcome.ERROR
-    assert result.error == "timed out after 1.5s"
-    assert 1.4 < elapsed < 3.0
+    assert result.error == "timed out after 1.5s"  # the drip would go on for minutes
 
 
 def test_connection_reset() -> None:
@@ -421,12 +418,9 @@ def test_connection_refused() -> None:
 
 def test_connect_timeout() -> None:
     with Unresponsive() as server:
-        started = time.monotonic()
         result = fetch(server.url("/feed.xml"), connect_timeout=timedelta(seconds=0.5))
-        elapsed = time.monotonic() - started
     assert result.outcome is FetchOutcome.ERROR
     assert result.error == "connecting to 127.0.0.1 timed out after 0.5s"
-    assert elapsed < 2.0
 
 
 @pytest.mark.parametrize(
@@ -591,11 +585,12 @@ def test_stopping_early_cancels_the_rest() -> None:
                 await results.aclose()  # type: ignore[attr-defined]
             return seen
 
-        started = time.monotonic()
         seen = asyncio.run(main())
-        elapsed = time.monotonic() - started
+        # not waited for: the slow answers are still being made, or were never asked for
+        in_flight = server.active
+        asked = sum(path.startswith("/slow.xml") for path in server.paths())
     assert seen == ["fast"]
-    assert elapsed < 0.8
+    assert in_flight > 0 or asked == 0, (in_flight, asked)
 
 
 def test_fetcher_must_be_opened() -> None:

