@@ -72,37 +72,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import functools
-import http
 import logging
 import math
-import mimetypes
 import os
 import socket
 import ssl
 import time
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
-from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Iterable
-from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from datetime import UTC
-from datetime import datetime
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
 from typing import ParamSpec
 from typing import Self
 from typing import TypeVar
-from urllib.parse import SplitResult
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import httpx
 
@@ -115,7 +105,33 @@ from curator.fetch import decode
 from curator.fetch import pages
 from curator.fetch import robots
 from curator.fetch import ssrf
+from curator.fetch._body import _discard_body
+from curator.fetch._body import _page_failed
+from curator.fetch._body import _page_result
+from curator.fetch._body import _read_file
+from curator.fetch._body import _redirect_target
+from curator.fetch._body import _retry_after
+from curator.fetch._errors import _elapsed
+from curator.fetch._errors import _exception_chain
+from curator.fetch._errors import _feed_refusal
+from curator.fetch._errors import _last_message
+from curator.fetch._errors import _not_a_url
+from curator.fetch._errors import _reason
+from curator.fetch._errors import _seconds
+from curator.fetch._errors import _size
+from curator.fetch._errors import _split_url
+from curator.fetch._errors import _utcnow
+from curator.fetch._types import _Download
+from curator.fetch._types import _Get
+from curator.fetch._types import _Host
+from curator.fetch._types import _HostPaused
+from curator.fetch._types import _Progress
+from curator.fetch._types import _Slot
 from curator.fetch.freshness import freshness_lifetime
+from curator.fetch.limits import _client_for
+from curator.fetch.limits import _host_key
+from curator.fetch.limits import _origin
+from curator.fetch.limits import _url_host_key
 from curator.fetch.parse import parse_feed
 from curator.fetch.transport import PacedBackend
 from curator.fetch.transport import make_transport
@@ -136,81 +152,10 @@ MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-#: Unwanted bodies (redirects, errors) up to this size are read so the connection is reused.
-_DISCARD_LIMIT = 64 * 1024
 _FILE_PAGES_ONLY = "refused: file: links are only followed for file: sources"
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-
-
-@dataclass(slots=True)
-class _Progress:
-    """What is known about one fetch so far, to report alongside an error."""
-
-    started_at: datetime
-    started: float  # time.perf_counter()
-    status: int | None = None
-    final_url: str | None = None
-    permanent_redirect_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Download:
-    """The final response of a fetch; `body` only for 2xx."""
-
-    status: int
-    reason: str
-    final_url: str
-    permanent_redirect_url: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    retry_after: timedelta | None = None
-    cache_lifetime: timedelta | None = None
-    body: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Get:
-    """How to GET one URL: the parts that differ between feeds, pages and robots.txt."""
-
-    headers: Mapping[str, str] | None = None
-    guarded: bool = False  # through the SSRF-guarded client (third-party links)
-    # With `guarded`: requests to this origin ("https://host:443") still go through the
-    # trusted client: a feed's configured URL, while its redirects elsewhere are guarded.
-    trusted_origin: str | None = None
-    wants_body: Callable[[str | None], bool] | None = None  # of a 2xx, by Content-Type
-    cap: int | None = None  # body size cap; None: settings.max_bytes
-    truncate: bool = False  # over the cap: keep the first `cap` bytes instead of failing
-    # Awaited before following a redirect, with the target and the client in use.
-    on_redirect: Callable[[str, httpx.AsyncClient], Awaitable[None]] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """A global slot: one client per trust level (see the module docstring)."""
-
-    trusted: httpx.AsyncClient  # feeds from sources.yaml
-    guarded: httpx.AsyncClient  # article links and their robots.txt
-
-
-class _HostPaused(FetchError):
-    """A request was not sent: its host is paused by a Retry-After."""
-
-    def __init__(self, message: str, *, retry_after: timedelta, url: str) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, url=url)
-
-
-@dataclass(slots=True)
-class _Host:
-    """Politeness state of one host for the fetcher's lifetime."""
-
-    semaphore: asyncio.Semaphore
-    next_start: float = 0.0  # loop.time() before which no request may start
-    paused_until: float = 0.0  # loop.time() set by Retry-After
-    paused_status: int = 0
 
 
 class Fetcher:
@@ -762,216 +707,3 @@ async def _completed(coroutines: Iterable[Coroutine[Any, Any, _T]]) -> AsyncGene
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _client_for(clients: _Slot | httpx.AsyncClient, url: str, get: _Get) -> httpx.AsyncClient:
-    """The client for one request (or redirect hop) of ``get``: see the module docstring."""
-    if isinstance(clients, httpx.AsyncClient):
-        return clients
-    if not get.guarded:
-        return clients.trusted
-    if get.trusted_origin is not None and _origin(url) == get.trusted_origin:
-        return clients.trusted
-    return clients.guarded
-
-
-def _origin(url: str) -> str | None:
-    """``'HTTP://Example.org/feed'`` → ``'http://example.org:80'``; None if not a URL."""
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return f"{scheme}://{_url_host_key(url)}"
-
-
-def _feed_refusal(error: BlockedAddressError, progress: _Progress, url: str) -> str:
-    """The SSRF guard's refusal of a feed's redirect (or moved URL), with the feed's hint."""
-    line = error.message.replace(ssrf.REFUSAL_HINT, ssrf.FEED_REFUSAL_HINT)
-    target = progress.final_url
-    return f"redirect to {target}: {line}" if target and target != url else line
-
-
-def _split_url(url: str) -> SplitResult:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (validates the port)
-    except ValueError as e:
-        raise FetchError(f"invalid URL {url}: {e}", url=url) from e
-    if parts.scheme.lower() in ("http", "https"):
-        try:
-            httpx.URL(url)  # stricter than urlsplit: 0177.0.0.1 (octal or decimal?) is refused
-        except httpx.InvalidURL as e:
-            raise FetchError(_not_a_url(url, e), url=url) from e
-    return parts
-
-
-def _not_a_url(url: str, error: Exception) -> str:
-    return f"not a valid URL: {url} ({error})"
-
-
-def _page_result(request: PageRequest, progress: _Progress, download: _Download) -> PageFetch:
-    status = download.status
-    content_type = download.content_type
-    if content_type is None and download.final_url.startswith("file:"):
-        content_type = mimetypes.guess_type(download.final_url, strict=False)[0]
-    body: bytes | None = None
-    if 200 <= status < 300:
-        error = pages.refusal(content_type, download.body)
-        body = download.body if error is None else None
-    else:
-        error = f"HTTP {status} {download.reason}".rstrip()
-        if download.retry_after is not None:
-            error += f" (retry after {_seconds(download.retry_after.total_seconds())})"
-    return PageFetch(
-        url=request.url,
-        entry_id=request.entry_id,
-        source_id=request.source_id,
-        final_url=download.final_url,
-        http_status=status,
-        content_type=pages.media_type(content_type),
-        charset=pages.charset(content_type),
-        body=body,
-        error=error,
-        started_at=progress.started_at,
-        duration=_elapsed(progress),
-    )
-
-
-def _page_failed(request: PageRequest, progress: _Progress, error: str) -> PageFetch:
-    return PageFetch(
-        url=request.url,
-        entry_id=request.entry_id,
-        source_id=request.source_id,
-        final_url=progress.final_url,
-        http_status=progress.status,
-        error=error,
-        started_at=progress.started_at,
-        duration=_elapsed(progress),
-    )
-
-
-async def _read_file(url: str, cap: int, if_modified_since: str | None = None) -> _Download:
-    """A file:// URL: 200 with the file's mtime as Last-Modified, or 304 when unchanged."""
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FetchError(f"file URL on another host: {url}", url=url)
-    path = url2pathname(parts.path)
-
-    def read() -> _Download:
-        stat = os.stat(path)
-        last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
-        if if_modified_since == last_modified:
-            return _Download(
-                status=304,
-                reason="Not Modified",
-                final_url=url,
-                last_modified=last_modified,
-            )
-        if stat.st_size > cap:
-            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=url)
-        with open(path, "rb") as f:
-            body = f.read(cap + 1)
-        if len(body) > cap:
-            raise ResponseTooLargeError(f"file over {_size(cap)} cap", url=url)
-        return _Download(
-            status=200, reason="OK", final_url=url, last_modified=last_modified, body=body
-        )
-
-    return await asyncio.to_thread(read)
-
-
-def _host_key(hostname: str, port: int | None, scheme: str) -> str:
-    """Politeness limits apply per ``host:port``."""
-    if port is None:
-        port = 443 if scheme == "https" else 80
-    return f"{hostname.lower()}:{port}"
-
-
-def _url_host_key(url: str) -> str:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return _host_key(parts.hostname or "", port, parts.scheme.lower())
-
-
-async def _discard_body(response: httpx.Response) -> None:
-    """Read a small unwanted body, so the connection goes back to the pool (a 304 too)."""
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > _DISCARD_LIMIT:
-            break  # closing the response closes the connection: cheaper than reading on
-
-
-def _redirect_target(base: httpx.URL, location: str, current: str) -> str:
-    try:
-        target = base.join(location.strip()).copy_with(fragment=None)
-    except httpx.InvalidURL as e:
-        raise FetchError(f"invalid redirect location {location!r}", url=current) from e
-    if target.scheme not in ("http", "https"):
-        raise FetchError(f"redirect to unsupported URL {target}", url=current)
-    return str(target)
-
-
-def _retry_after(response: httpx.Response) -> timedelta | None:
-    """Retry-After as delay-seconds or an HTTP date; None when absent or unreadable."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - _utcnow(), timedelta(0))
-
-
-def _reason(response: httpx.Response) -> str:
-    try:
-        return http.HTTPStatus(response.status_code).phrase
-    except ValueError:
-        return response.reason_phrase
-
-
-def _exception_chain(exc: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _last_message(chain: list[BaseException]) -> str:
-    """The most specific non-empty message of an exception chain, first line only."""
-    for link in reversed(chain):
-        text = str(link).strip()
-        if text:
-            return text.splitlines()[0].strip()
-    return type(chain[0]).__name__
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _elapsed(progress: _Progress) -> timedelta:
-    return timedelta(seconds=time.perf_counter() - progress.started)
-
-
-def _seconds(value: float) -> str:
-    """1.5 → '1.5s', 30.0 → '30s'."""
-    return f"{value:.1f}".removesuffix(".0") + "s"
-
-
-def _size(value: int) -> str:
-    """10_000_000 → '10 MB'."""
-    for unit, factor in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
-        if value >= factor:
-            return f"{value / factor:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{value} bytes"
