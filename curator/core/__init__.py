@@ -237,14 +237,15 @@ class Curator:
         ``on_done`` with its final report (articles and quotes counted) as soon as its
         article pages are stored too, so a run that is killed has reported what it did.
         """
-        return refresh.fetch(
-            self._ctx,
-            source_ids,
-            only_due=only_due,
-            force=force,
-            on_report=on_report,
-            on_article=on_article,
-            on_done=on_done,
+        return asyncio.run(
+            self.fetch_async(
+                source_ids,
+                only_due=only_due,
+                force=force,
+                on_report=on_report,
+                on_article=on_article,
+                on_done=on_done,
+            )
         )
 
     async def fetch_async(
@@ -283,7 +284,7 @@ class Curator:
     def extract(self, inputs: Sequence[str]) -> list[ExtractResult]:
         """Extract article + quotes from local files (.html/.htm/.txt, or .gz of those)
         and http(s) URLs, in input order. A failing input gets its error; the rest go on."""
-        return extraction.extract(self._ctx, inputs)
+        return asyncio.run(self.extract_async(inputs))
 
     async def extract_async(self, inputs: Sequence[str]) -> list[ExtractResult]:
         return await extraction.extract_async(self._ctx, inputs)

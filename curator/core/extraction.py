@@ -27,13 +27,9 @@ from curator.model import StoredQuote
 logger = logging.getLogger(__name__)
 
 
-def extract(ctx: Context, inputs: Sequence[str]) -> list[ExtractResult]:
+async def extract_async(ctx: Context, inputs: Sequence[str]) -> list[ExtractResult]:
     """Extract article + quotes from local files (.html/.htm/.txt, or .gz of those)
     and http(s) URLs, in input order. A failing input gets its error; the rest go on."""
-    return asyncio.run(extract_async(ctx, inputs))
-
-
-async def extract_async(ctx: Context, inputs: Sequence[str]) -> list[ExtractResult]:
     async with make_fetcher(ctx) as fetcher:
         jobs = [_extract_one(ctx, fetcher, item) for item in inputs]
         return list(await asyncio.gather(*jobs))

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from curator.core import drafting
 from curator.core._context import ArticleCallback
 from curator.core._context import Context
 from curator.core._context import ReportCallback
 from curator.core._context import make_fetcher
-from curator.core.extraction import run_extraction
+from curator.core._lazy import lazy_module
 from curator.core.sources import select_sources
 from curator.curate import check_entry
 from curator.errors import StoreError
@@ -46,10 +46,17 @@ from curator.model import Source
 from curator.model import SourceReport
 from curator.model import SourceState
 
+if TYPE_CHECKING:
+    from curator.core import drafting
+    from curator.core import extraction as extracting
+else:  # at first use: a fetch of feeds only never imports the extractor (trafilatura)
+    drafting = lazy_module("curator.core.drafting")
+    extracting = lazy_module("curator.core.extraction")
+
 logger = logging.getLogger(__name__)
 
 
-def fetch(
+async def fetch_async(
     ctx: Context,
     source_ids: Sequence[str] = (),
     *,
@@ -70,29 +77,6 @@ def fetch(
     ``on_done`` with its final report (articles and quotes counted) as soon as its
     article pages are stored too, so a run that is killed has reported what it did.
     """
-    return asyncio.run(
-        fetch_async(
-            ctx,
-            source_ids,
-            only_due=only_due,
-            force=force,
-            on_report=on_report,
-            on_article=on_article,
-            on_done=on_done,
-        )
-    )
-
-
-async def fetch_async(
-    ctx: Context,
-    source_ids: Sequence[str] = (),
-    *,
-    only_due: bool = False,
-    force: bool = False,
-    on_report: ReportCallback | None = None,
-    on_article: ArticleCallback | None = None,
-    on_done: ReportCallback | None = None,
-) -> list[SourceReport]:
     selected = select_sources(ctx, source_ids)
     states = {state.source_id: state for state in ctx.store.list_source_states()}
     now = ctx.clock()
@@ -283,7 +267,7 @@ async def _fetch_articles(
         assert page.entry_id is not None and page.source_id is not None
         extraction = None
         if page.body is not None:
-            extraction = await run_extraction(
+            extraction = await extracting.run_extraction(
                 fetcher, page.body, page.final_url or page.url, page.content_type, page.charset
             )
         await asyncio.to_thread(_save_page, ctx, page, extraction, attempts[page.entry_id])
