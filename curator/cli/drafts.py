@@ -1,0 +1,444 @@
+"""Commands: drafts list/show/approve/reject/reopen/accept-source/edit/history, curate, entries list."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Annotated
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from curator import Draft
+from curator import DraftError
+from curator import DraftFormatError
+from curator import DraftState
+from curator import NotFoundError
+
+if TYPE_CHECKING:
+    # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
+    # loader are imported on first use through `curator.X`, so `--help` starts fast.
+    from curator import Curator
+from curator.cli._common import EXIT_FAILURES
+from curator.cli._common import _curator
+from curator.cli._common import _json_line
+from curator.cli._common import _line
+from curator.cli._common import _text
+from curator.cli._common import _visible
+from curator.cli._common import _when
+from curator.cli._common import app
+from curator.cli._common import drafts_app
+from curator.cli._common import entries_app
+from curator.cli._common import err
+from curator.cli._common import out
+
+# --- drafts and review --------------------------------------------------------------------
+
+
+def _reviewer(by: str | None) -> str:
+    return by or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def _age(when: datetime) -> str:
+    seconds = max(0, int((datetime.now(UTC) - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _draft_json(draft: Draft) -> dict[str, Any]:
+    content = draft.content
+    return {
+        "id": draft.id,
+        "state": str(draft.state),
+        "version": draft.version,
+        "headline": content.headline,
+        "summary": content.summary,
+        "attribution": content.attribution,
+        "excerpt": content.excerpt,
+        "quotes": [
+            {"text": q.text, "speaker": q.speaker, "cue": q.cue, "outlet": q.outlet}
+            for q in content.quotes
+        ],
+        "source_url": content.source_url,
+        "outlet": content.outlet,
+        "published": content.published_at,
+        "tags": list(content.tags),
+        "also_reported_by": [{"outlet": c.outlet, "url": c.url} for c in content.also_reported_by],
+        "flags": [str(flag) for flag in draft.flags],
+        "checks": [
+            {"flag": str(c.flag), "where": c.where, "reason": c.reason, "text": c.text}
+            for c in draft.checks
+        ],
+        "source": draft.source_id,
+        "entry": draft.entry_id,
+        "article": draft.article_id,
+        "extraction_version": draft.extraction_version,
+        "edited": draft.edited,
+        "created_at": draft.created_at,
+        "updated_at": draft.updated_at,
+    }
+
+
+def _render_draft(draft: Draft) -> None:
+    content = draft.content
+    flags = ", ".join(str(f) for f in draft.flags)
+    out.rule(
+        _line(
+            f"draft {draft.id} · {draft.state} · version {draft.version}",
+            (" · " if flags else "", ""),
+            (flags, "red"),
+        )
+    )
+    out.print(_text(content.headline, "bold"))
+    details = [content.outlet, _when(content.published_at) if content.published_at else None]
+    out.print(_text(" · ".join(d for d in details if d), "dim"))
+    out.print()
+    out.print(_text(content.summary))
+    out.print()
+    if content.attribution:
+        out.print(_text(content.attribution))
+        out.print()
+    if content.excerpt:
+        for line in content.excerpt.splitlines():
+            out.print(_text(f"  │ {line}", "italic"))
+        out.print()
+    for q in content.quotes:
+        out.print(_text(f"  “{q.text}” — {q.speaker or '(speaker unknown)'}"))
+    out.print()
+    out.print(_text(f"Source: {content.outlet} {content.source_url}"))
+    if content.also_reported_by:
+        credits = ", ".join(f"{c.outlet} ({c.url})" for c in content.also_reported_by)
+        out.print(_text(f"Also reported by: {credits}"))
+    if draft.checks:
+        out.print()
+    for check in draft.checks:  # why each flag: README "Reviewing drafts" says what to do
+        where = f" · {check.where}" if check.where else ""
+        words = f": “{check.text}”" if check.text else ""
+        out.print(_line((f"{check.flag}{where}", "red"), " — ", _text(check.reason + words)))
+
+
+def _flag_cell(draft: Draft) -> str:
+    """The flags of a draft for `drafts list`, thin ones with their reasons."""
+    cells = []
+    for flag in draft.flags:
+        reasons = [c.reason for c in draft.checks if c.flag is flag]
+        cells.append(f"{flag} ({'; '.join(reasons)})" if flag == "thin" and reasons else str(flag))
+    return ", ".join(cells)
+
+
+@drafts_app.command("list")
+def drafts_list(
+    ctx: typer.Context,
+    state: Annotated[
+        list[DraftState] | None, typer.Option("--state", help="only drafts in this state")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            help="only drafts made since this date (UTC)",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per draft")] = False,
+) -> None:
+    """List drafts, newest first: id, state, headline, outlet, quotes, flags, age."""
+    with _curator(ctx) as facade:
+        drafts = facade.list_drafts(
+            states=state or (),
+            source_ids=source or (),
+            since=since.replace(tzinfo=UTC) if since else None,
+            limit=limit,
+        )
+    if as_json:
+        for draft in drafts:
+            _json_line(_draft_json(draft))
+        return
+    table = Table(title="drafts")
+    for column in ("id", "state", "headline", "outlet", "quotes", "flags", "age"):
+        table.add_column(column, overflow="fold")
+    for draft in drafts:
+        table.add_row(
+            str(draft.id),
+            str(draft.state),
+            _text(draft.content.headline),
+            _text(draft.content.outlet),
+            str(len(draft.content.quotes)),
+            _text(_flag_cell(draft)),
+            _age(draft.created_at),
+        )
+    out.print(table)
+
+
+@drafts_app.command("show")
+def drafts_show(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="the Markdown + YAML front matter used for editing")
+    ] = False,
+) -> None:
+    """Show one draft (Rich rendering, --json or --markdown)."""
+    with _curator(ctx) as facade:
+        if markdown:
+            text = facade.draft_markdown(draft_id)
+            # Like ls(1): bytes as they are for a pipe or a file, visible on a terminal.
+            sys.stdout.write(_visible(text) if sys.stdout.isatty() else text)
+            return
+        draft = facade.get_draft(draft_id)
+    if as_json:
+        _json_line(_draft_json(draft))
+    else:
+        _render_draft(draft)
+
+
+def _review_many(
+    ctx: typer.Context, ids: list[int], action: Callable[[Curator, int], Draft], verb: str
+) -> None:
+    """Apply a review action to each id; a refused one is reported and the rest go on."""
+    failed = False
+    with _curator(ctx) as facade:
+        for draft_id in ids:
+            try:
+                draft = action(facade, draft_id)
+            except (DraftError, NotFoundError) as e:
+                err.print(_line((f"draft {draft_id}:", "red"), " ", _text(e.message)))
+                failed = True
+                continue
+            out.print(f"draft {draft.id} {verb} (version {draft.version})")
+    if failed:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+_BY = typer.Option("--by", help="reviewer name [default: $USER]")
+_NOTE = typer.Option("--note", help="why (kept in the history)")
+
+
+@drafts_app.command("approve")
+def drafts_approve(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="draft ids")],
+    note: Annotated[str | None, _NOTE] = None,
+    by: Annotated[str | None, _BY] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="approve a flagged draft (needs --note)")
+    ] = False,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="refuse if the draft is no longer at this version"),
+    ] = None,
+) -> None:
+    """Approve drafts. Flagged ones (verbatim check, budget) need --force and --note."""
+    if version is not None and len(ids) != 1:
+        raise typer.BadParameter("--version goes with a single draft id")
+    reviewer = _reviewer(by)
+    _review_many(
+        ctx,
+        ids,
+        lambda f, i: f.approve(i, by=reviewer, note=note, force=force, version=version),
+        "approved",
+    )
+
+
+@drafts_app.command("reject")
+def drafts_reject(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="draft ids")],
+    note: Annotated[str | None, _NOTE] = None,
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Reject drafts; their stories stay gone when feeds show them again."""
+    reviewer = _reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.reject(i, by=reviewer, note=note), "rejected")
+
+
+@drafts_app.command("reopen")
+def drafts_reopen(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="draft ids")],
+    note: Annotated[str | None, _NOTE] = None,
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Send rejected drafts back to review."""
+    reviewer = _reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.reopen(i, by=reviewer, note=note), "reopened")
+
+
+@drafts_app.command("accept-source")
+def drafts_accept_source(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="draft ids")],
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Take the new machine version of drafts whose source article changed."""
+    reviewer = _reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.accept_proposed(i, by=reviewer), "updated")
+
+
+@drafts_app.command("edit")
+def drafts_edit(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    note: Annotated[str | None, _NOTE] = None,
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Edit a draft in $EDITOR (Markdown + YAML front matter), validated on save."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with _curator(ctx) as facade:
+        original = facade.draft_markdown(draft_id)
+        handle, name = tempfile.mkstemp(prefix=f"curator-draft-{draft_id}-", suffix=".md")
+        path = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(original)
+        while True:
+            done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            if done.returncode != 0:
+                err.print(
+                    f"[red]the editor failed (exit {done.returncode});[/red] "
+                    f"nothing saved, your text is in {path}"
+                )
+                raise typer.Exit(EXIT_FAILURES)
+            text = path.read_text(encoding="utf-8")
+            if text == original:
+                path.unlink()
+                out.print("no changes")
+                return
+            try:
+                draft = facade.edit_draft(draft_id, text, by=_reviewer(by), note=note)
+            except (DraftFormatError, DraftError) as e:
+                err.print(_line(("not saved:", "red"), " ", _text(e.message)))
+                if sys.stdin.isatty() and typer.confirm("Edit again?", default=True):
+                    continue
+                err.print(f"your text is kept in {path}")
+                raise typer.Exit(EXIT_FAILURES) from e
+            path.unlink()
+            break
+    flags = ", ".join(str(f) for f in draft.flags)
+    out.print(
+        f"draft {draft.id} saved (version {draft.version}, {draft.state})"
+        + (f" — flagged: {flags}" if flags else "")
+    )
+
+
+@drafts_app.command("history")
+def drafts_history(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per event")] = False,
+) -> None:
+    """Every change of a draft: when, who, what changed, note."""
+    with _curator(ctx) as facade:
+        events = facade.draft_history(draft_id)
+    if as_json:
+        for e in events:
+            _json_line(
+                {
+                    "draft": e.draft_id,
+                    "at": e.at,
+                    "by": e.by,
+                    "action": e.action,
+                    "version": e.version,
+                    "changes": list(e.changes),
+                    "note": e.note,
+                }
+            )
+        return
+    table = Table(title=f"draft {draft_id}")
+    for column in ("when", "who", "action", "version", "changes", "note"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        table.add_row(
+            _when(e.at),
+            _text(e.by),
+            e.action,
+            str(e.version),
+            _text(", ".join(e.changes)),
+            _text(e.note or ""),
+        )
+    out.print(table)
+
+
+@app.command()
+def curate(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
+    ] = None,
+) -> None:
+    """Make drafts of extracted articles that have none yet."""
+    with _curator(ctx) as facade:
+        drafts = facade.curate(source or ())
+    out.print(f"{len(drafts)} new drafts")
+
+
+@entries_app.command("list")
+def entries_list(
+    ctx: typer.Context,
+    dropped: Annotated[
+        bool, typer.Option("--dropped", help="entries the filters dropped, with the reason")
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per entry")] = False,
+) -> None:
+    """List stored entries (newest first), or with --dropped the ones filters dropped."""
+    with _curator(ctx) as facade:
+        if dropped:
+            rows = [
+                {
+                    "entry": d.entry_id,
+                    "source": d.source_id,
+                    "title": d.title,
+                    "url": d.url,
+                    "reason": d.reason,
+                    "at": d.at,
+                }
+                for d in facade.list_dropped(source or (), limit=limit)
+            ]
+        else:
+            for source_id in source or ():
+                facade.get_source(source_id)
+            wanted: list[str | None] = list(source) if source else [None]
+            entries = [e for sid in wanted for e in facade.list_entries(source_id=sid, limit=limit)]
+            rows = [
+                {
+                    "entry": e.id,
+                    "source": e.source_id,
+                    "title": e.title,
+                    "url": e.link,
+                    "published": e.published_at,
+                    "first_seen": e.first_seen_at,
+                }
+                for e in entries
+            ]
+    if as_json:
+        for row in rows:
+            _json_line(row)
+        return
+    table = Table(title="dropped entries" if dropped else "entries")
+    columns = (
+        ("entry", "source", "title", "reason") if dropped else ("entry", "source", "title", "url")
+    )
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_text(row[c] or "") for c in columns))
+    out.print(table)

@@ -1,0 +1,121 @@
+"""Commands: publish, unpublish."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from curator import PublishResult
+
+if TYPE_CHECKING:
+    # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
+    # loader are imported on first use through `curator.X`, so `--help` starts fast.
+    pass
+from curator.cli._common import EXIT_FAILURES
+from curator.cli._common import _curator
+from curator.cli._common import _json_line
+from curator.cli._common import _text
+from curator.cli._common import _when
+from curator.cli._common import app
+from curator.cli._common import out
+
+# --- publish ---------------------------------------------------------------------------
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", "-t", help="only this target (repeatable)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be published, change nothing")
+    ] = False,
+    status: Annotated[bool, typer.Option("--status", help="list what is where")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per result")] = False,
+) -> None:
+    """Publish approved drafts to the targets (each post once; again when it changed)."""
+    with _curator(ctx) as facade:
+        if status:
+            rows = facade.publish_status()
+            if as_json:
+                for row in rows:
+                    _json_line(
+                        {
+                            "draft": row.draft_id,
+                            "target": row.target,
+                            "remote_id": row.remote_id,
+                            "remote_url": row.remote_url,
+                            "outcome": row.outcome,
+                            "error": row.error,
+                            "removed": row.removed,
+                            "published_at": row.published_at,
+                            "updated_at": row.updated_at,
+                        }
+                    )
+                return
+            table = Table(title="published")
+            for column in ("draft", "target", "where", "outcome", "updated", "error"):
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(
+                    str(row.draft_id),
+                    _text(row.target),
+                    _text(row.remote_url or row.remote_id or ""),
+                    _text("removed" if row.removed else row.outcome),
+                    _when(row.updated_at),
+                    _text(row.error or ""),
+                )
+            out.print(table)
+            return
+        results = facade.publish(target or (), dry_run=dry_run)
+    _print_results(results, as_json)
+
+
+@app.command()
+def unpublish(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    target: Annotated[
+        list[str] | None, typer.Option("--target", "-t", help="only this target (repeatable)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per result")] = False,
+) -> None:
+    """Take a published post down everywhere it went (takedown requests happen)."""
+    with _curator(ctx) as facade:
+        results = facade.unpublish(draft_id, target or ())
+    _print_results(results, as_json)
+
+
+def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
+    if as_json:
+        for r in results:
+            _json_line(
+                {
+                    "target": r.target,
+                    "draft": r.draft_id,
+                    "outcome": r.outcome,
+                    "remote_id": r.remote_id,
+                    "remote_url": r.remote_url,
+                    "error": r.error,
+                }
+            )
+    else:
+        table = Table(title="publish")
+        for column in ("target", "draft", "outcome", "where", "error"):
+            table.add_column(column, overflow="fold")
+        for r in results:
+            table.add_row(
+                _text(r.target),
+                str(r.draft_id),
+                r.outcome,
+                _text(r.remote_url or ""),
+                _text(r.error or ""),
+            )
+        out.print(table)
+    if any(r.error and r.outcome != "skipped" for r in results):
+        raise typer.Exit(EXIT_FAILURES)
