@@ -283,3 +283,14 @@ nodes = Table(
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("work", Text, nullable=False),
 )
+
+# Users of the web desk (#12): the name is the `by` of their review actions; the
+# password is kept as an argon2 hash (never the password).
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=False),
+)
