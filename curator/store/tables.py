@@ -183,6 +183,10 @@ drafts = Table(
     Column("signature", JSON),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # What the targets show while a correction of a published draft is reviewed (#12).
+    Column("published_content", JSON),
+    # A forced approval: {"flags": [...], "note", "by", "at"} (#12).
+    Column("override", JSON),
     # One draft per story: two processes cannot both draft the same URL (#11). A
     # story without a URL ("") is told apart by near-duplicate detection only.
     Index(
@@ -267,6 +271,7 @@ publish_ledger = Table(
     Column("removed", Boolean, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("override", Text),  # the forced approval it was published under (#12)
     UniqueConstraint("draft_id", "target"),
 )
 

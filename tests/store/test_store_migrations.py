@@ -31,8 +31,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0008() -> None:
-    assert head_revision() == "0008"
+def test_head_is_0009() -> None:
+    assert head_revision() == "0009"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
