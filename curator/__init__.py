@@ -29,11 +29,13 @@ from curator.errors import CuratorError as CuratorError
 from curator.errors import DraftError as DraftError
 from curator.errors import DraftFormatError as DraftFormatError
 from curator.errors import FetchError as FetchError
+from curator.errors import LoginError as LoginError
 from curator.errors import NoDatabaseError as NoDatabaseError
 from curator.errors import NotFoundError as NotFoundError
 from curator.errors import SourceError as SourceError
 from curator.errors import StaleVersionError as StaleVersionError
 from curator.errors import StoreError as StoreError
+from curator.errors import UserError as UserError
 from curator.model import Article as Article
 from curator.model import ArticleReport as ArticleReport
 from curator.model import Draft as Draft
@@ -56,6 +58,7 @@ from curator.model import SourceReport as SourceReport
 from curator.model import SourceStatus as SourceStatus
 from curator.model import SpeakerKind as SpeakerKind
 from curator.model import StoredQuote as StoredQuote
+from curator.model import User as User
 
 __all__ = [
     "Article",
@@ -77,6 +80,7 @@ __all__ = [
     "FetchError",
     "FetchOutcome",
     "LedgerRow",
+    "LoginError",
     "NoDatabaseError",
     "Node",
     "NotFoundError",
@@ -95,6 +99,8 @@ __all__ = [
     "StoreError",
     "StoredQuote",
     "Units",
+    "User",
+    "UserError",
     "__version__",
     "default_settings",
     "export_opml",

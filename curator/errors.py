@@ -7,6 +7,10 @@ one choke point per adapter and chained with ``raise ... from e``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from curator.model import Draft
 
 
 class CuratorError(Exception):
@@ -168,9 +172,20 @@ class DraftError(CuratorError):
 
 
 class StaleVersionError(DraftError):
-    """The draft changed since the version the caller based its change on."""
+    """The draft changed since the version the caller based its change on; ``current``
+    is the draft as it is now (when known), so a face can show the newer version."""
 
     default_message = "the draft was changed by someone else; reload it and try again"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        draft_id: int | None = None,
+        current: Draft | None = None,
+    ) -> None:
+        self.current = current
+        super().__init__(message, draft_id=draft_id)
 
 
 class InvalidTransitionError(DraftError):
@@ -189,3 +204,21 @@ class DraftFormatError(DraftError):
     """An edited draft (Markdown + YAML front matter) is not valid."""
 
     default_message = "the edited draft is not valid"
+
+
+class UserError(CuratorError):
+    """A web desk user cannot be added, changed or removed (bad name, exists, no such user,
+    password too short); carries the name."""
+
+    default_message = "user operation refused"
+
+    def __init__(self, message: str | None = None, *, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class LoginError(CuratorError):
+    """A login was refused: unknown name or wrong password (the message does not say
+    which), or too many failed attempts."""
+
+    default_message = "wrong user name or password"

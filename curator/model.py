@@ -414,6 +414,7 @@ class DraftState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     PUBLISHED = "published"  # set by the publisher
+    WITHDRAWN = "withdrawn"  # taken down (`unpublish`); can be republished
 
 
 class DraftFlag(StrEnum):
@@ -472,6 +473,16 @@ class DraftContent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Override:
+    """A forced approval: the blocking flags a reviewer approved anyway, and why."""
+
+    flags: tuple[DraftFlag, ...]
+    note: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Draft:
     """A stored draft: its content, review state and provenance."""
 
@@ -487,9 +498,26 @@ class Draft:
     edited: bool = False  # a human changed the content: never overwritten by the machine
     proposed: DraftContent | None = None  # the new machine version after "source changed"
     machine: DraftContent | None = None  # the last content the machine made (None: = content)
+    # What the targets show while a correction of a published draft is reviewed.
+    published_content: DraftContent | None = None
+    override: Override | None = None  # a forced approval (approved or published drafts)
     created_at: datetime
     updated_at: datetime
     checks: tuple[DraftCheck, ...] = ()  # why it has its flags (derived when read, not stored)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldChange:
+    """One field of a draft changed by an event: from what to what.
+
+    ``field`` is a content field (headline, summary, attribution, excerpt, "quote 2",
+    tags, …), "state" or "override". Values are text (a quote as “words” — speaker);
+    None is "not set". Events stored before #12 name the field only (old = new = None).
+    """
+
+    field: str
+    old: str | None = None
+    new: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -499,10 +527,23 @@ class DraftEvent:
     draft_id: int
     at: datetime
     by: str
-    action: str  # created, edited, approved, rejected, published, source_changed, reopened
+    # created, edited, approved, rejected, published, source_changed, reopened,
+    # unpublished, republished, sent_back, accepted_proposed, dismissed_proposed
+    action: str
     version: int
-    changes: tuple[str, ...] = ()  # the fields that changed
+    changes: tuple[FieldChange, ...] = ()  # every field that changed, old → new
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulkResult:
+    """What a bulk review action did to one draft; one failure does not stop the others."""
+
+    draft_id: int
+    ok: bool
+    error: str | None = None  # why it was refused (the error's message)
+    draft: Draft | None = None  # the draft after the action (ok) or as it is now (if any)
+    error_kind: str | None = None  # not_found, stale, refused (see README "Exit codes")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -623,3 +664,14 @@ class LedgerRow:
     published_at: datetime
     updated_at: datetime
     removed: bool = False
+    override: str | None = None  # the forced approval it went out under: flags, note, who
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """A person who may use the web desk (`curator users`); their name is the `by` of
+    their review actions. The password hash never leaves the store and core."""
+
+    name: str
+    created_at: datetime
+    password_changed_at: datetime

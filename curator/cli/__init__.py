@@ -18,6 +18,7 @@ from curator.cli import sources as sources
 from curator.cli import drafts as drafts
 from curator.cli import daemon as daemon
 from curator.cli import publishing as publishing
+from curator.cli import users as users
 
 # isort: on
 from curator.cli._common import app

@@ -56,6 +56,7 @@ from curator.model import SourceChanges
 from curator.model import SourceReport
 from curator.model import SourceStatus
 from curator.model import StoredQuote
+from curator.model import User
 from curator.store import Store
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from curator.core import refresh
     from curator.core import reviewing
     from curator.core import units as _units
+    from curator.core import users
     from curator.core.units import Units
 else:  # loaded at first use: `status` needs none of the stages (httpx, trafilatura, …)
     drafting = lazy_module("curator.core.drafting")
@@ -73,6 +75,7 @@ else:  # loaded at first use: `status` needs none of the stages (httpx, trafilat
     refresh = lazy_module("curator.core.refresh")
     reviewing = lazy_module("curator.core.reviewing")
     _units = lazy_module("curator.core.units")
+    users = lazy_module("curator.core.users")
 
     def __getattr__(name: str) -> object:
         if name == "Units":
@@ -424,6 +427,30 @@ class Curator:
     def running_nodes(self) -> list[Node]:
         """Nodes whose heartbeat is recent (a killed one drops out within a minute)."""
         return nodes.running_nodes(self._ctx)
+
+    # --- users (the web desk) -----------------------------------------------------
+
+    def add_user(self, name: str, password: str) -> User:
+        """Add a web desk user (argon2id hash); `UserError` for a bad or taken name or a
+        password under 8 characters."""
+        return users.add_user(self._ctx, name, password)
+
+    def set_password(self, name: str, password: str) -> None:
+        users.set_password(self._ctx, name, password)
+
+    def remove_user(self, name: str) -> None:
+        users.remove_user(self._ctx, name)
+
+    def list_users(self) -> list[User]:
+        return users.list_users(self._ctx)
+
+    def get_user(self, name: str) -> User | None:
+        return users.get_user(self._ctx, name)
+
+    def verify_login(self, name: str, password: str) -> User:
+        """The user when the password is theirs; `LoginError` (saying neither which nor
+        faster for an unknown name) otherwise."""
+        return users.verify_login(self._ctx, name, password)
 
 
 def make_curator(

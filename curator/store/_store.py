@@ -61,6 +61,7 @@ from curator.store._drafts import DraftStore
 from curator.store._ledger import LedgerStore
 from curator.store._lock import file_lock
 from curator.store._nodes import NodeStore
+from curator.store._users import UserStore
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ _CONFIG_FIELDS: Final = (
 )
 
 
-class Store(ArticleStore, DraftStore, LedgerStore, NodeStore):
+class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
     """curator's database: SQLite (a file) or PostgreSQL, by URL.
 
     ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context
