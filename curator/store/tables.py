@@ -30,6 +30,17 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+#: The drafts' full-text search (migration 0010) lives outside this metadata: an FTS5
+#: table (and its shadow tables) on SQLite, a GIN expression index on PostgreSQL.
+SEARCH_OBJECTS = "drafts_search"
+
+
+def is_search_object(name: str | None) -> bool:
+    """Whether a table or index is the drafts' full-text search (autogenerate and the
+    schema comparison leave it be)."""
+    return name is not None and (name.startswith(SEARCH_OBJECTS) or name == f"ix_{SEARCH_OBJECTS}")
+
+
 # One row per source ever configured: its configuration (from sources.yaml) and its
 # fetch state. Sources removed from sources.yaml stay (removed=True, enabled=False):
 # their entries are data.
@@ -156,6 +167,7 @@ quotes = Table(
     Column("confidence", Float, nullable=False),
     Column("outlet", Text),
     UniqueConstraint("article_id", "position"),
+    Index(None, "speaker"),  # a speaker's quotes (voices)
 )
 
 # --- drafts and review (#5) ----------------------------------------------------------
@@ -198,6 +210,7 @@ drafts = Table(
     ),
     Index(None, "created_at"),
     Index(None, "state", "created_at"),
+    Index(None, "article_id"),  # quotes → their draft (voices, the speaker filter)
 )
 
 # The other entries that reported a draft's story ("also reported by"). The draft's

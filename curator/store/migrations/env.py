@@ -12,7 +12,13 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy import create_engine
 
+from curator.store.tables import is_search_object
 from curator.store.tables import metadata
+
+
+def _include_name(name: str | None, type_: str, parents: object) -> bool:
+    """Leave the drafts' full-text search (0010), which is not in the metadata, be."""
+    return not is_search_object(name)
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +27,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
