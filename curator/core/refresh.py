@@ -28,7 +28,6 @@ from curator.fetch import ADAPTIVE_PERIOD
 from curator.fetch import Fetcher
 from curator.fetch import adaptive_interval
 from curator.fetch import decide_source_state
-from curator.fetch import is_due
 from curator.fetch import page_retry_at
 from curator.fetch import paused_until
 from curator.model import ArticleReport
@@ -78,17 +77,19 @@ async def fetch_async(
     article pages are stored too, so a run that is killed has reported what it did.
     """
     selected = select_sources(ctx, source_ids)
-    states = {state.source_id: state for state in ctx.store.list_source_states()}
     now = ctx.clock()
+    if only_due and not force:
+        # The store chooses the due sources (the daemon's rule, in SQL); only their
+        # states are read, not every source's.
+        due = set(ctx.store.due_source_ids(now=now))
+        selected = [source for source in selected if source.id in due]
+    states = {s.source_id: s for s in ctx.store.list_source_states([s.id for s in selected])}
     to_fetch: list[Source] = []
     skipped: list[SourceReport] = []
     for source in selected:
         state = states[source.id]
-        if force:
+        if force or only_due:
             to_fetch.append(source)
-        elif only_due:
-            if is_due(state, now):
-                to_fetch.append(source)
         elif (skip := _skipped(state, now)) is not None:
             skipped.append(skip)
         else:

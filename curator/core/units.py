@@ -35,20 +35,15 @@ class Units:
 
     # --- what is due (read-only) ---------------------------------------------------
 
-    def due_sources(self) -> list[str]:
-        """Enabled sources whose next fetch is due now (interval, backoff, Retry-After):
-        the database's sources, as every node sees them."""
-        ctx = self._ctx
-        enabled = {source.id for source in select_sources(ctx, ())}
-        now = ctx.clock()
-        return [
-            state.source_id
-            for state in ctx.store.list_source_states()
-            if state.source_id in enabled and is_due(state, now)
-        ]
+    def due_sources(self, *, limit: int | None = None) -> list[str]:
+        """Enabled sources whose next fetch is due now, never fetched first, then the
+        longest overdue: chosen in SQL from the next due time each fetch stored
+        (interval, jitter, backoff, Retry-After, freshness), as every node sees it."""
+        return self._ctx.store.due_source_ids(now=self._ctx.clock(), limit=limit)
 
     def is_due(self, source_id: str) -> bool:
-        """Whether this enabled source is due now: a task re-checks under its lock."""
+        """Whether this enabled source is due now: a task re-checks under its lock
+        (`is_due` is the rule `due_sources` runs in SQL)."""
         ctx = self._ctx
         (source,) = select_sources(ctx, [source_id])
         if not source.enabled:

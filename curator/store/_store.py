@@ -33,7 +33,9 @@ from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import inspect
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -364,12 +366,44 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
             raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
         return _state_from_row(row)
 
-    def list_source_states(self) -> list[SourceState]:
-        """The fetch state of every stored source (removed ones included), by id."""
+    def list_source_states(self, source_ids: Sequence[str] | None = None) -> list[SourceState]:
+        """The fetch state of every stored source (removed ones included), or of those
+        of ``source_ids`` that exist, by id."""
         t = tables.sources
         query = select(*(t.c[name] for name in ("id", *_STATE_FIELDS))).order_by(t.c.id)
         with self._transaction("could not read the source states") as conn:
-            return [_state_from_row(row) for row in conn.execute(query)]
+            if source_ids is None:
+                return [_state_from_row(row) for row in conn.execute(query)]
+            found = [
+                _state_from_row(row)
+                for chunk in _chunks(source_ids)
+                for row in conn.execute(query.where(t.c.id.in_(chunk)))
+            ]
+        return sorted(found, key=lambda state: state.source_id)
+
+    def due_source_ids(self, *, now: datetime, limit: int | None = None) -> list[str]:
+        """The enabled sources due at ``now``: never fetched first, then longest overdue.
+
+        `curator.fetch.is_due` in SQL (a test holds them equal): not gone, not removed,
+        and a next due time that is unset or has passed. The decision that set it
+        (interval, jitter, backoff, Retry-After, freshness, <ttl>) was taken when the
+        fetch was stored; the index on next_due_at serves the order and the limit.
+        """
+        _require_aware(now)
+        t = tables.sources
+        query = (
+            select(t.c.id)
+            .where(
+                t.c.enabled == true(),
+                t.c.removed == false(),
+                t.c.gone == false(),
+                or_(t.c.next_due_at.is_(None), t.c.next_due_at <= now),
+            )
+            .order_by(t.c.next_due_at.asc().nulls_first(), t.c.id)
+            .limit(limit)
+        )
+        with self._transaction("could not read the due sources") as conn:
+            return list(conn.scalars(query))
 
     # -- fetching --------------------------------------------------------------
 

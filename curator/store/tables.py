@@ -74,6 +74,8 @@ sources = Table(
     # bookkeeping
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The due sources are chosen in SQL, longest overdue first (migration 0011).
+    Index(None, "next_due_at"),
 )
 
 fetch_attempts = Table(
