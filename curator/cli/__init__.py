@@ -19,6 +19,7 @@ from curator.cli import drafts as drafts
 from curator.cli import daemon as daemon
 from curator.cli import publishing as publishing
 from curator.cli import users as users
+from curator.cli import web as web
 
 # isort: on
 from curator.cli._common import app
