@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from curator.sources import export_opml as export_opml
     from curator.sources import plan_opml_import as plan_opml_import
 
+from curator.errors import ApprovalBlockedError as ApprovalBlockedError
 from curator.errors import BusyError as BusyError
 from curator.errors import ConfigError as ConfigError
 from curator.errors import CuratorError as CuratorError
 from curator.errors import DraftError as DraftError
 from curator.errors import DraftFormatError as DraftFormatError
 from curator.errors import FetchError as FetchError
+from curator.errors import InvalidTransitionError as InvalidTransitionError
 from curator.errors import LoginError as LoginError
 from curator.errors import NoDatabaseError as NoDatabaseError
 from curator.errors import NotFoundError as NotFoundError
@@ -38,6 +40,7 @@ from curator.errors import StoreError as StoreError
 from curator.errors import UserError as UserError
 from curator.model import Article as Article
 from curator.model import ArticleReport as ArticleReport
+from curator.model import BulkResult as BulkResult
 from curator.model import Draft as Draft
 from curator.model import DraftContent as DraftContent
 from curator.model import DraftEvent as DraftEvent
@@ -47,8 +50,10 @@ from curator.model import Entry as Entry
 from curator.model import EntryCounts as EntryCounts
 from curator.model import ExtractResult as ExtractResult
 from curator.model import FetchOutcome as FetchOutcome
+from curator.model import FieldChange as FieldChange
 from curator.model import LedgerRow as LedgerRow
 from curator.model import Node as Node
+from curator.model import Override as Override
 from curator.model import PublishResult as PublishResult
 from curator.model import Quote as Quote
 from curator.model import QuoteKind as QuoteKind
@@ -61,8 +66,10 @@ from curator.model import StoredQuote as StoredQuote
 from curator.model import User as User
 
 __all__ = [
+    "ApprovalBlockedError",
     "Article",
     "ArticleReport",
+    "BulkResult",
     "BusyError",
     "ConfigError",
     "Curator",
@@ -79,12 +86,15 @@ __all__ = [
     "ExtractResult",
     "FetchError",
     "FetchOutcome",
+    "FieldChange",
+    "InvalidTransitionError",
     "LedgerRow",
     "LoginError",
     "NoDatabaseError",
     "Node",
     "NotFoundError",
     "OpmlImport",
+    "Override",
     "PublishResult",
     "Quote",
     "QuoteKind",

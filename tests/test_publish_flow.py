@@ -19,7 +19,9 @@ from publish.test_wordpress import rest
 from typer.testing import CliRunner
 
 from curator import Curator
+from curator import DraftFlag
 from curator import DraftState
+from curator import FieldChange
 from curator import NotFoundError
 from curator import make_curator
 from curator.cli import app
@@ -80,7 +82,7 @@ def test_approved_draft_reaches_the_static_site_once(tmp_path: Path) -> None:
             (ferry.id, "site", "created", False)
         ]
 
-        taken = facade.unpublish(ferry.id)
+        taken = facade.unpublish(ferry.id, by="ed")
         assert [(r.draft_id, r.outcome) for r in taken] == [(ferry.id, "deleted")]
         assert not (site / f"posts/curator-{ferry.id}.html").exists()
         assert feedparser.parse(str(site / "feed.xml")).entries == []
@@ -115,7 +117,9 @@ def test_webhook_target_delivers_each_post_once(
                 facade.publish(["nope"])
 
 
-def test_a_flagged_draft_is_skipped_with_the_reason(tmp_path: Path) -> None:
+def test_a_forced_approval_is_published_with_its_override(tmp_path: Path) -> None:
+    """Decided in #12: a flagged draft approved with --force and a note is published, and
+    the override (flags, note, who) is in the ledger and the history."""
     with sample(tmp_path) as facade:
         draft = facade.list_drafts()[0]
         markdown = facade.draft_markdown(draft.id)
@@ -123,10 +127,47 @@ def test_a_flagged_draft_is_skipped_with_the_reason(tmp_path: Path) -> None:
         edited = facade.edit_draft(
             draft.id, markdown.replace(first_quote, "words nobody said", 1), by="ed"
         )
+        assert DraftFlag.VERBATIM in edited.flags
         facade.approve(edited.id, by="ed", force=True, note="checked by phone")
         (result,) = facade.publish()
-        assert (result.outcome, result.error) == ("skipped", "skipped: verbatim")
-        assert facade.get_draft(draft.id).state is DraftState.APPROVED
+        assert (result.outcome, result.error) == ("created", None)
+        assert facade.get_draft(draft.id).state is DraftState.PUBLISHED
+        page = tmp_path / "data" / "site" / f"posts/curator-{draft.id}.html"
+        assert "words nobody said" in page.read_text(encoding="utf-8")
+        (row,) = facade.publish_status()
+        assert row.override == "verbatim — checked by phone (by ed)"
+        approved, published = facade.draft_history(draft.id)[-2:]
+        assert approved.action == "approved" and approved.note == "checked by phone"
+        assert (
+            FieldChange(field="override", new="verbatim — checked by phone (by ed)")
+            in approved.changes
+        )
+        assert published.action == "published" and published.by == "curator"
+        assert published.note == (
+            "published under a forced approval: verbatim — checked by phone (by ed)"
+        )
+
+
+def test_a_draft_flagged_after_approval_goes_back_to_review(tmp_path: Path) -> None:
+    """A blocking flag its approval did not override (here: a tighter budget since) is no
+    dead end: the draft goes back to review with the reason, and is not published."""
+    with sample(tmp_path) as facade:
+        draft = facade.list_drafts()[0]
+        facade.approve(draft.id, by="ed")
+    with sample(tmp_path, "curate:\n  excerpt_fraction: 0.01\n") as facade:
+        (result,) = facade.publish()
+        assert (result.outcome, result.error) == ("skipped", "sent back to review: budget")
+        back = facade.get_draft(draft.id)
+        assert back.state is DraftState.NEW and DraftFlag.BUDGET in back.flags
+        last = facade.draft_history(draft.id)[-1]
+        assert (last.action, last.by, last.note) == (
+            "sent_back",
+            "curator",
+            "sent back to review: budget",
+        )
+        assert FieldChange(field="state", old="approved", new="new") in last.changes
+        assert facade.publish() == []  # nothing approved now: nothing skipped again
+        assert not (tmp_path / "data" / "site" / f"posts/curator-{draft.id}.html").exists()
 
 
 def test_publish_cli_dry_run_status_and_unpublish(tmp_path: Path) -> None:
@@ -150,9 +191,9 @@ def test_publish_cli_dry_run_status_and_unpublish(tmp_path: Path) -> None:
     assert done.exit_code == 0 and '"outcome": "created"' in done.stdout
     status = runner.invoke(app, [*flags, "publish", "--status", "--json"])
     assert '"target": "site"' in status.stdout and '"removed": false' in status.stdout
-    down = runner.invoke(app, [*flags, "unpublish", "1", "--json"])
+    down = runner.invoke(app, [*flags, "unpublish", "1", "--by", "ed", "--json"])
     assert down.exit_code == 0 and '"outcome": "deleted"' in down.stdout
-    missing = runner.invoke(app, [*flags, "unpublish", "999"])
+    missing = runner.invoke(app, [*flags, "unpublish", "999", "--by", "ed"])
     assert missing.exit_code == 2
     shutil.rmtree(tmp_path / "data")
 
@@ -181,7 +222,7 @@ def test_wordpress_target_creates_updates_nothing_twice_and_trashes(
         assert facade.publish() == []  # unchanged: not sent again
         assert len(posts_with_slug(wordpress, f"curator-{draft.id}")) == 1
 
-        (trashed,) = facade.unpublish(draft.id)
+        (trashed,) = facade.unpublish(draft.id, by="ed")
         assert (trashed.outcome, trashed.error) == ("deleted", None)
         status = rest(
             wordpress, "GET", f"/wp/v2/posts/{created.remote_id}", params={"context": "edit"}

@@ -2,8 +2,10 @@
 error handling and terminal-safe output helpers.
 
 Exit codes (also in README): 0 success; 1 some sources, article pages or checks failed
-(the rest still ran); 2 usage or configuration error; 3 database error, or no database
-yet (`curator db upgrade` makes it); 4 another fetch or daemon is running (did nothing).
+(the rest still ran); 2 usage or configuration error, or an id that does not exist; 3
+database error, or no database yet (`curator db upgrade` makes it); 4 another fetch or
+daemon is running (did nothing); 5 refused by the review rules (the draft's state or
+flags, an invalid edit); 6 the draft changed meanwhile (stale version).
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ import curator
 from curator import BusyError
 from curator import ConfigError
 from curator import CuratorError
+from curator import DraftError
 from curator import NoDatabaseError
 from curator import NotFoundError
+from curator import StaleVersionError
 from curator import StoreError
 
 if TYPE_CHECKING:
@@ -48,6 +52,8 @@ EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_BUSY = 4
+EXIT_REFUSED = 5
+EXIT_STALE = 6
 
 app = typer.Typer(
     help="curator: fetch news sources, extract quotes, draft, review and publish posts.",
@@ -169,6 +175,38 @@ def main_options(
     )
 
 
+def exit_code(error: CuratorError) -> int:
+    """The exit code of a kind of failure, the same in every command."""
+    if isinstance(error, ConfigError | NotFoundError):
+        return EXIT_USAGE
+    if isinstance(error, StoreError):
+        return EXIT_STORE
+    if isinstance(error, BusyError):
+        return EXIT_BUSY
+    if isinstance(error, StaleVersionError):
+        return EXIT_STALE
+    if isinstance(error, DraftError):
+        return EXIT_REFUSED
+    return EXIT_FAILURES
+
+
+def reviewer(by: str | None) -> str:
+    """Who is reviewing: --by, else $CURATOR_REVIEWER, else the login name ($LOGNAME,
+    $USER, … or the password database); never a made-up name."""
+    name = by or os.environ.get("CURATOR_REVIEWER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name anywhere (a bare container)
+            name = None
+    if not name or not name.strip():
+        err.print(
+            _line(("error:", "red"), " who is reviewing? give --by NAME or set CURATOR_REVIEWER")
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return name.strip()
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     """Map the curator error tree to one clear line and an exit code."""
@@ -187,6 +225,9 @@ def _errors() -> Iterator[None]:
     except BusyError as e:
         err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_BUSY) from e
+    except DraftError as e:
+        err.print(_line(("error:", "red"), " ", _text(e)))
+        raise typer.Exit(exit_code(e)) from e
     except CuratorError as e:
         err.print(_line(("error:", "red"), " ", _text(e)))
         raise typer.Exit(EXIT_FAILURES) from e

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import shlex
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -17,12 +20,15 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from curator import Draft
 from curator import DraftError
-from curator import DraftFormatError
+from curator import DraftEvent
 from curator import DraftState
+from curator import FieldChange
 from curator import NotFoundError
+from curator import StaleVersionError
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
@@ -39,13 +45,11 @@ from curator.cli._common import app
 from curator.cli._common import drafts_app
 from curator.cli._common import entries_app
 from curator.cli._common import err
+from curator.cli._common import exit_code
 from curator.cli._common import out
+from curator.cli._common import reviewer
 
 # --- drafts and review --------------------------------------------------------------------
-
-
-def _reviewer(by: str | None) -> str:
-    return by or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
 
 
 def _age(when: datetime) -> str:
@@ -194,7 +198,7 @@ def drafts_show(
         bool, typer.Option("--markdown", help="the Markdown + YAML front matter used for editing")
     ] = False,
 ) -> None:
-    """Show one draft (Rich rendering, --json or --markdown)."""
+    """Show one draft (Rich rendering with its history, --json or --markdown)."""
     with _curator(ctx) as facade:
         if markdown:
             text = facade.draft_markdown(draft_id)
@@ -202,31 +206,44 @@ def drafts_show(
             sys.stdout.write(_visible(text) if sys.stdout.isatty() else text)
             return
         draft = facade.get_draft(draft_id)
+        events = [] if as_json else facade.draft_history(draft_id)
     if as_json:
         _json_line(_draft_json(draft))
-    else:
-        _render_draft(draft)
+        return
+    _render_draft(draft)
+    out.print()
+    out.rule("history")
+    _print_history(events)
 
 
 def _review_many(
     ctx: typer.Context, ids: list[int], action: Callable[[Curator, int], Draft], verb: str
 ) -> None:
-    """Apply a review action to each id; a refused one is reported and the rest go on."""
-    failed = False
+    """Apply a review action to each id; a refused one is reported and the rest go on.
+    The exit code is that of the failures' kind (README "Exit codes"), 1 when mixed."""
+    codes: set[int] = set()
     with _curator(ctx) as facade:
         for draft_id in ids:
             try:
                 draft = action(facade, draft_id)
             except (DraftError, NotFoundError) as e:
                 err.print(_line((f"draft {draft_id}:", "red"), " ", _text(e.message)))
-                failed = True
+                codes.add(exit_code(e))
                 continue
             out.print(f"draft {draft.id} {verb} (version {draft.version})")
-    if failed:
-        raise typer.Exit(EXIT_FAILURES)
+            if draft.override is not None:
+                flags = ", ".join(str(f) for f in draft.override.flags)
+                out.print(
+                    _line(
+                        ("  forced: ", "yellow"),
+                        _text(f"{flags} overridden; it is published with this note"),
+                    )
+                )
+    if codes:
+        raise typer.Exit(codes.pop() if len(codes) == 1 else EXIT_FAILURES)
 
 
-_BY = typer.Option("--by", help="reviewer name [default: $USER]")
+_BY = typer.Option("--by", help="reviewer name [default: $CURATOR_REVIEWER, else your login name]")
 _NOTE = typer.Option("--note", help="why (kept in the history)")
 
 
@@ -237,7 +254,11 @@ def drafts_approve(
     note: Annotated[str | None, _NOTE] = None,
     by: Annotated[str | None, _BY] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="approve a flagged draft (needs --note)")
+        bool,
+        typer.Option(
+            "--force",
+            help="approve a flagged draft (needs --note): it is published with the override",
+        ),
     ] = False,
     version: Annotated[
         int | None,
@@ -247,11 +268,11 @@ def drafts_approve(
     """Approve drafts. Flagged ones (verbatim check, budget) need --force and --note."""
     if version is not None and len(ids) != 1:
         raise typer.BadParameter("--version goes with a single draft id")
-    reviewer = _reviewer(by)
+    name = reviewer(by)
     _review_many(
         ctx,
         ids,
-        lambda f, i: f.approve(i, by=reviewer, note=note, force=force, version=version),
+        lambda f, i: f.approve(i, by=name, note=note, force=force, version=version),
         "approved",
     )
 
@@ -264,8 +285,8 @@ def drafts_reject(
     by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Reject drafts; their stories stay gone when feeds show them again."""
-    reviewer = _reviewer(by)
-    _review_many(ctx, ids, lambda f, i: f.reject(i, by=reviewer, note=note), "rejected")
+    name = reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.reject(i, by=name, note=note), "rejected")
 
 
 @drafts_app.command("reopen")
@@ -276,8 +297,8 @@ def drafts_reopen(
     by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Send rejected drafts back to review."""
-    reviewer = _reviewer(by)
-    _review_many(ctx, ids, lambda f, i: f.reopen(i, by=reviewer, note=note), "reopened")
+    name = reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.reopen(i, by=name, note=note), "reopened")
 
 
 @drafts_app.command("accept-source")
@@ -287,8 +308,8 @@ def drafts_accept_source(
     by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Take the new machine version of drafts whose source article changed."""
-    reviewer = _reviewer(by)
-    _review_many(ctx, ids, lambda f, i: f.accept_proposed(i, by=reviewer), "updated")
+    name = reviewer(by)
+    _review_many(ctx, ids, lambda f, i: f.accept_proposed(i, by=name), "updated")
 
 
 @drafts_app.command("edit")
@@ -298,12 +319,15 @@ def drafts_edit(
     note: Annotated[str | None, _NOTE] = None,
     by: Annotated[str | None, _BY] = None,
 ) -> None:
-    """Edit a draft in $EDITOR (Markdown + YAML front matter), validated on save."""
+    """Edit a draft in $EDITOR (Markdown + YAML front matter), validated on save. A
+    published draft becomes a correction: approve it again and `curator publish`."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    name = reviewer(by)
     with _curator(ctx) as facade:
+        facade.check_editable(draft_id)  # before the editor: no work typed in vain
         original = facade.draft_markdown(draft_id)
-        handle, name = tempfile.mkstemp(prefix=f"curator-draft-{draft_id}-", suffix=".md")
-        path = Path(name)
+        handle, temp_name = tempfile.mkstemp(prefix=f"curator-draft-{draft_id}-", suffix=".md")
+        path = Path(temp_name)
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             f.write(original)
         while True:
@@ -320,13 +344,19 @@ def drafts_edit(
                 out.print("no changes")
                 return
             try:
-                draft = facade.edit_draft(draft_id, text, by=_reviewer(by), note=note)
-            except (DraftFormatError, DraftError) as e:
+                draft = facade.edit_draft(draft_id, text, by=name, note=note)
+            except DraftError as e:
                 err.print(_line(("not saved:", "red"), " ", _text(e.message)))
-                if sys.stdin.isatty() and typer.confirm("Edit again?", default=True):
+                if isinstance(e, StaleVersionError):  # editing again would not help
+                    now = e.current or facade.get_draft(draft_id)
+                    err.print(
+                        f"draft {draft_id} is now at version {now.version} ({now.state}):"
+                        f" `curator drafts show {draft_id}`"
+                    )
+                elif sys.stdin.isatty() and typer.confirm("Edit again?", default=True):
                     continue
                 err.print(f"your text is kept in {path}")
-                raise typer.Exit(EXIT_FAILURES) from e
+                raise typer.Exit(exit_code(e)) from e
             path.unlink()
             break
     flags = ", ".join(str(f) for f in draft.flags)
@@ -334,6 +364,11 @@ def drafts_edit(
         f"draft {draft.id} saved (version {draft.version}, {draft.state})"
         + (f" — flagged: {flags}" if flags else "")
     )
+    if draft.published_content is not None:
+        out.print(
+            "a correction: the published post stays as it is until this version is"
+            f" approved (`curator drafts approve {draft.id}`) and published (`curator publish`)"
+        )
 
 
 @drafts_app.command("history")
@@ -342,7 +377,7 @@ def drafts_history(
     draft_id: Annotated[int, typer.Argument(help="draft id")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per event")] = False,
 ) -> None:
-    """Every change of a draft: when, who, what changed, note."""
+    """Every change of a draft: when, who, what changed (old → new), note."""
     with _curator(ctx) as facade:
         events = facade.draft_history(draft_id)
     if as_json:
@@ -354,24 +389,51 @@ def drafts_history(
                     "by": e.by,
                     "action": e.action,
                     "version": e.version,
-                    "changes": list(e.changes),
+                    "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in e.changes],
                     "note": e.note,
                 }
             )
         return
-    table = Table(title=f"draft {draft_id}")
-    for column in ("when", "who", "action", "version", "changes", "note"):
-        table.add_column(column, overflow="fold")
+    _print_history(events)
+
+
+def _print_history(events: Sequence[DraftEvent]) -> None:
+    """One block per event: version, when, action and who, the note, then each change
+    as a word diff ([-removed-]{+added+}, coloured on a terminal)."""
     for e in events:
-        table.add_row(
-            _when(e.at),
-            _text(e.by),
-            e.action,
-            str(e.version),
-            _text(", ".join(e.changes)),
-            _text(e.note or ""),
+        out.print(
+            _line(
+                (f"v{e.version}", "bold"),
+                f" · {_when(e.at)} · {e.action} by ",
+                _text(e.by, "bold"),
+                *((" — ", _text(e.note, "italic")) if e.note else ()),
+            )
         )
-    out.print(table)
+        for change in e.changes:
+            out.print(_line("    ", (f"{change.field}: ", "cyan"), _change_text(change)))
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _change_text(change: FieldChange) -> Text:
+    if change.old is None and change.new is None:
+        return _line(("changed", "dim"))  # recorded before old → new values were kept
+    old, new = change.old or "", change.new or ""
+    if change.old is None or change.new is None or "\n" not in old + new and len(old + new) < 80:
+        return _line(_text(old or "—", "red"), (" → ", "dim"), _text(new or "—", "green"))
+    before, after = _WORDS.findall(old), _WORDS.findall(new)
+    parts: list[Text | tuple[str, str] | str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(_text("".join(before[a1:a2])))
+            continue
+        if a2 > a1:
+            parts.append(_text("[-" + "".join(before[a1:a2]) + "-]", "red"))
+        if b2 > b1:
+            parts.append(_text("{+" + "".join(after[b1:b2]) + "+}", "green"))
+    return _line(*parts)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Commands: publish, unpublish."""
+"""Commands: publish, unpublish, republish."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from curator.cli._common import _text
 from curator.cli._common import _when
 from curator.cli._common import app
 from curator.cli._common import out
+from curator.cli._common import reviewer
 
 # --- publish ---------------------------------------------------------------------------
 
@@ -83,15 +84,50 @@ def unpublish(
     target: Annotated[
         list[str] | None, typer.Option("--target", "-t", help="only this target (repeatable)")
     ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="why (kept in the history)")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="who [default: $CURATOR_REVIEWER, else your login name]"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per result")] = False,
 ) -> None:
-    """Take a published post down everywhere it went (takedown requests happen)."""
+    """Take a post down everywhere it is (takedown requests happen): the draft is then
+    withdrawn, and `curator republish ID` can put it back."""
+    name = reviewer(by)
     with _curator(ctx) as facade:
-        results = facade.unpublish(draft_id, target or ())
-    _print_results(results, as_json)
+        results = facade.unpublish(draft_id, target or (), by=name, note=note)
+        draft = facade.get_draft(draft_id)
+    _print_results(results, as_json, title=f"unpublish draft {draft_id}")
+    if not as_json:
+        out.print(f"draft {draft_id} is {draft.state}")
 
 
-def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
+@app.command()
+def republish(
+    ctx: typer.Context,
+    draft_id: Annotated[int, typer.Argument(help="draft id")],
+    note: Annotated[str | None, typer.Option("--note", help="why (kept in the history)")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="who [default: $CURATOR_REVIEWER, else your login name]"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="the draft is flagged: approve it anyway (needs --note)")
+    ] = False,
+) -> None:
+    """Approve a withdrawn draft again; `curator publish` puts it back on every target."""
+    name = reviewer(by)
+    with _curator(ctx) as facade:
+        draft = facade.republish(draft_id, by=name, note=note, force=force)
+    out.print(
+        f"draft {draft.id} approved again (version {draft.version});"
+        " `curator publish` puts it back online"
+    )
+
+
+def _print_results(
+    results: Sequence[PublishResult], as_json: bool, *, title: str = "publish"
+) -> None:
     if as_json:
         for r in results:
             _json_line(
@@ -105,7 +141,7 @@ def _print_results(results: Sequence[PublishResult], as_json: bool) -> None:
                 }
             )
     else:
-        table = Table(title="publish")
+        table = Table(title=title)
         for column in ("target", "draft", "outcome", "where", "error"):
             table.add_column(column, overflow="fold")
         for r in results:

@@ -42,6 +42,7 @@ from curator.core._context import make_fetcher
 from curator.core._context import utc_now
 from curator.core._lazy import lazy_module
 from curator.model import ArticleReport
+from curator.model import BulkResult
 from curator.model import Draft
 from curator.model import DraftEvent
 from curator.model import DraftState
@@ -346,6 +347,11 @@ class Curator:
     def draft_history(self, draft_id: int) -> list[DraftEvent]:
         return reviewing.draft_history(self._ctx, draft_id)
 
+    def check_editable(self, draft_id: int) -> Draft:
+        """The draft, if it may be edited now; InvalidTransitionError otherwise (a
+        rejected draft: reopen it first). Faces ask before they open an editor."""
+        return reviewing.check_editable(self._ctx, draft_id)
+
     def approve(
         self,
         draft_id: int,
@@ -356,10 +362,23 @@ class Curator:
         version: int | None = None,
     ) -> Draft:
         """Approve a draft. ``version`` (default: the current one) guards against
-        approving something another reviewer changed meanwhile."""
+        approving something another reviewer changed meanwhile. A flagged draft needs
+        ``force`` and a ``note``: the override is kept, and it is published under it."""
         return reviewing.approve(
             self._ctx, draft_id, by=by, note=note, force=force, version=version
         )
+
+    def approve_many(
+        self, draft_ids: Sequence[int], *, by: str, note: str | None = None
+    ) -> list[BulkResult]:
+        """Approve each draft (no force): one result per id, a refusal stops nothing."""
+        return reviewing.approve_many(self._ctx, draft_ids, by=by, note=note)
+
+    def reject_many(
+        self, draft_ids: Sequence[int], *, by: str, note: str | None = None
+    ) -> list[BulkResult]:
+        """Reject each draft: one result per id, a refusal stops nothing."""
+        return reviewing.reject_many(self._ctx, draft_ids, by=by, note=note)
 
     def reject(
         self, draft_id: int, *, by: str, note: str | None = None, version: int | None = None
@@ -371,14 +390,24 @@ class Curator:
         return reviewing.reopen(self._ctx, draft_id, by=by, note=note)
 
     def edit_draft(
-        self, draft_id: int, markdown: str, *, by: str, note: str | None = None
+        self,
+        draft_id: int,
+        markdown: str,
+        *,
+        by: str,
+        note: str | None = None,
+        version: int | None = None,
     ) -> Draft:
         """Replace a draft's content with an edited Markdown version.
 
-        The version in the front matter is the one the edit was based on: an edit of
-        a draft that changed meanwhile is refused (StaleVersionError). Flags (verbatim
-        check, budget) are computed again on the new content."""
-        return reviewing.edit_draft(self._ctx, draft_id, markdown, by=by, note=note)
+        ``version`` (else the front matter's) is the one the edit was based on: an edit
+        of a draft that changed meanwhile is refused (StaleVersionError; its
+        ``current`` is the draft as it is now). Flags (verbatim check, budget) are
+        computed again on the new content. A published draft becomes a correction:
+        back to new, its post online as it was until it is approved and published."""
+        return reviewing.edit_draft(
+            self._ctx, draft_id, markdown, by=by, note=note, version=version
+        )
 
     def accept_proposed(self, draft_id: int, *, by: str) -> Draft:
         """Take the machine's new version of a draft whose source changed."""
@@ -391,9 +420,32 @@ class Curator:
         post goes to each target once, again only when its content changed."""
         return publishing.publish(self._ctx, targets, dry_run=dry_run)
 
-    def unpublish(self, draft_id: int, targets: Sequence[str] = ()) -> list[PublishResult]:
-        """Take a published post down everywhere it went (or from the given targets)."""
-        return publishing.unpublish(self._ctx, draft_id, targets)
+    def unpublish(
+        self,
+        draft_id: int,
+        targets: Sequence[str] = (),
+        *,
+        by: str,
+        note: str | None = None,
+    ) -> list[PublishResult]:
+        """Take a post down everywhere it is (or from the given targets); online nowhere,
+        the draft is withdrawn. The history says who took it down from where."""
+        return publishing.unpublish(self._ctx, draft_id, targets, by=by, note=note)
+
+    def republish(
+        self,
+        draft_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        force: bool = False,
+        version: int | None = None,
+    ) -> Draft:
+        """A withdrawn draft approved again (state approved): the next `publish` puts it
+        back on every target. Blocking flags need ``force`` and a note, as approve."""
+        return publishing.republish(
+            self._ctx, draft_id, by=by, note=note, force=force, version=version
+        )
 
     def publish_status(self) -> list[LedgerRow]:
         return publishing.publish_status(self._ctx)

@@ -6,13 +6,19 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 
 from curator import review
 from curator.config import TargetSettings
 from curator.core import reviewing
 from curator.core._context import Context
+from curator.errors import InvalidTransitionError
 from curator.errors import NotFoundError
+from curator.model import Draft
+from curator.model import DraftContent
+from curator.model import DraftFlag
 from curator.model import DraftState
 from curator.model import LedgerRow
 from curator.model import Post
@@ -29,13 +35,79 @@ def publish(
     ctx: Context, targets: Sequence[str] = (), *, dry_run: bool = False
 ) -> list[PublishResult]:
     """Publish approved drafts (and changed published ones) to the targets; each
-    post goes to each target once, again only when its content changed."""
+    post goes to each target once, again only when its content changed.
+
+    An approved draft whose blocking flags (checked again now) are not the ones its
+    approval overrode is sent back to review (state new, with the reason in its
+    history) and reported as skipped; a correction keeps its old post online."""
     return asyncio.run(_publish(ctx, targets, dry_run=dry_run))
 
 
-def unpublish(ctx: Context, draft_id: int, targets: Sequence[str] = ()) -> list[PublishResult]:
-    """Take a published post down everywhere it went (or from the given targets)."""
-    return asyncio.run(_publish(ctx, targets, remove=draft_id))
+def unpublish(
+    ctx: Context, draft_id: int, targets: Sequence[str] = (), *, by: str, note: str | None = None
+) -> list[PublishResult]:
+    """Take a post down everywhere it is (or from the given targets). Once it is online
+    nowhere the draft is withdrawn (it can be republished); either way the history
+    says who took it down from where. Returns the results of this draft only."""
+    draft = ctx.store.get_draft(draft_id)  # NotFoundError for an unknown id
+    if draft.state is DraftState.WITHDRAWN:
+        raise InvalidTransitionError(
+            f"draft {draft_id} is withdrawn already (`curator republish {draft_id}` puts it back)",
+            draft_id=draft_id,
+        )
+    configured = [t.name for t in _targets(ctx, ())]
+    named = [t.name for t in _targets(ctx, targets)]
+    online = _online_targets(ctx, draft_id) & set(configured)
+    taking = [name for name in named if name in online]
+    # A draft taken down before drafts could be withdrawn is published and online nowhere.
+    if not taking and (online or draft.state is not DraftState.PUBLISHED):
+        where = f" on {', '.join(named)}" if targets else ""
+        raise InvalidTransitionError(
+            f"draft {draft_id} is not online{where}: nothing to take down", draft_id=draft_id
+        )
+    results: list[PublishResult] = []
+    if taking:
+        results = asyncio.run(_publish(ctx, taking, remove=draft_id))
+        results = [r for r in results if r.draft_id == draft_id]
+        if any(r.error is not None for r in results):
+            return results  # still online there: `unpublish` is tried again
+    left = _online_targets(ctx, draft_id) & set(configured)
+    parts = [f"taken down from {', '.join(taking)}" if taking else "online nowhere"]
+    if left:
+        parts.append(f"still online on {', '.join(sorted(left))}")
+    if note:
+        parts.append(note)
+    draft = ctx.store.get_draft(draft_id)
+    reviewing._save(
+        ctx,
+        draft,
+        review.withdraw(
+            draft,
+            by=by,
+            now=ctx.clock(),
+            expected_version=draft.version,
+            note="; ".join(parts),
+            everywhere=not left,
+        ),
+    )
+    return results
+
+
+def republish(
+    ctx: Context,
+    draft_id: int,
+    *,
+    by: str,
+    note: str | None = None,
+    force: bool = False,
+    version: int | None = None,
+) -> Draft:
+    """A withdrawn draft approved again; the next `publish` puts it back on every target."""
+    return reviewing.republish(ctx, draft_id, by=by, note=note, force=force, version=version)
+
+
+def _online_targets(ctx: Context, draft_id: int) -> set[str]:
+    return {row.target for row in ctx.store.ledger(draft_ids=[draft_id]) if not row.removed}
 
 
 def publish_status(ctx: Context) -> list[LedgerRow]:
@@ -55,56 +127,116 @@ async def _publish(
 ) -> list[PublishResult]:
     now = ctx.clock()
     targets = _targets(ctx, names)
-    if remove is not None:
-        ctx.store.get_draft(remove)  # NotFoundError for an unknown id
     ledger = {(row.draft_id, row.target): row for row in ctx.store.ledger()}
     results: list[PublishResult] = []
     posts: list[Post] = []
-    for draft in ctx.store.list_drafts(
-        states=(DraftState.APPROVED, DraftState.PUBLISHED), limit=1_000_000
-    ):
-        draft = reviewing._with_credits(ctx, draft)
-        if draft.state is DraftState.APPROVED:
-            blocking = set(reviewing._flags_for(ctx, draft, draft.content)) & review.BLOCKING_FLAGS
-            if blocking:
-                reason = "skipped: " + ", ".join(sorted(f.value for f in blocking))
-                results += [
-                    PublishResult(target=t.name, draft_id=draft.id, outcome="skipped", error=reason)
-                    for t in targets
-                ]
+    drafts: dict[int, Draft] = {}  # as rendered, by id
+    approved: set[int] = set()  # approved now: every target gets them, taken down or not
+    candidates = ctx.store.drafts_to_publish()
+    if remove is not None and all(d.id != remove for d in candidates):
+        candidates.append(ctx.store.get_draft(remove))
+    for draft in candidates:
+        shown: DraftContent | None
+        if draft.id == remove:
+            shown = draft.published_content or draft.content  # only its slug matters
+        else:
+            checked = _checked(ctx, draft, targets, dry_run=dry_run or remove is not None)
+            results += checked.skipped
+            draft, shown = checked.draft, checked.shown
+            if shown is None:
                 continue
-        firsts = [r.published_at for (d, _), r in ledger.items() if d == draft.id]
+            if shown is draft.content and draft.state is DraftState.APPROVED:
+                approved.add(draft.id)
+        rows = [r for (d, _), r in ledger.items() if d == draft.id]
+        if shown is not draft.content:  # a correction under review: what is online stays
+            draft = replace(draft, content=shown, override=None)
+            updated_at = max((r.updated_at for r in rows), default=now)
+        else:
+            updated_at = draft.updated_at
+        drafts[draft.id] = draft
         posts.append(
             render_post(
-                draft,
-                published_at=min(firsts, default=now),
-                updated_at=draft.updated_at,
+                reviewing._with_credits(ctx, draft),
+                published_at=min((r.published_at for r in rows), default=now),
+                updated_at=updated_at,
                 settings=ctx.settings.publish,
             )
         )
     for target in targets:
-        results += await _to_target(ctx, target, posts, ledger, now, dry_run, remove)
+        results += await _to_target(
+            ctx, target, posts, drafts, approved, ledger, now, dry_run, remove
+        )
     if not dry_run and remove is None:
         _mark_published(ctx, posts)
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    draft: Draft  # as it is now (sent back to review when the check failed)
+    shown: DraftContent | None  # what the targets should show; None: nothing
+    skipped: list[PublishResult]
+
+
+def _checked(
+    ctx: Context, draft: Draft, targets: Sequence[TargetSettings], *, dry_run: bool
+) -> _Checked:
+    """Check an approved draft again: blocking flags its approval did not override send
+    it back to review (unless ``dry_run``) and leave online what was online."""
+    if draft.state is DraftState.PUBLISHED:
+        return _Checked(draft=draft, shown=draft.content, skipped=[])
+    if draft.state is not DraftState.APPROVED:
+        return _Checked(draft=draft, shown=draft.published_content, skipped=[])
+    flags = reviewing._flags_for(ctx, draft, draft.content)
+    overridden = set(draft.override.flags) if draft.override else set()
+    blocking = (set(flags) & review.BLOCKING_FLAGS) - overridden
+    if not blocking:
+        return _Checked(draft=draft, shown=draft.content, skipped=[])
+    reason = "sent back to review: " + ", ".join(sorted(f.value for f in blocking))
+    skipped = [
+        PublishResult(target=t.name, draft_id=draft.id, outcome="skipped", error=reason)
+        for t in targets
+    ]
+    if not dry_run:
+        draft = _send_back(ctx, draft, flags, reason)
+    return _Checked(draft=draft, shown=draft.published_content, skipped=skipped)
+
+
+def _send_back(ctx: Context, draft: Draft, flags: Sequence[DraftFlag], reason: str) -> Draft:
+    return reviewing._save(
+        ctx,
+        draft,
+        review.send_back(
+            draft, flags=flags, reason=reason, now=ctx.clock(), expected_version=draft.version
+        ),
+    )
 
 
 async def _to_target(
     ctx: Context,
     target: TargetSettings,
     posts: list[Post],
+    drafts: dict[int, Draft],
+    approved: set[int],
     ledger: dict[tuple[int, str], LedgerRow],
     now: datetime,
     dry_run: bool,
     remove: int | None,
 ) -> list[PublishResult]:
     def live(post: Post) -> bool:
+        # A takedown from this target lasts until the draft is approved again.
         row = ledger.get((post.draft_id, target.name))
-        return post.draft_id != remove and not (row is not None and row.removed)
+        taken_down = row is not None and row.removed
+        return post.draft_id != remove and (post.draft_id in approved or not taken_down)
 
     def changed(post: Post) -> bool:
         row = ledger.get((post.draft_id, target.name))
-        return row is None or row.error is not None or row.content_hash != post.content_hash
+        return (
+            row is None
+            or row.error is not None
+            or row.removed
+            or row.content_hash != post.content_hash
+        )
 
     by_draft = {p.draft_id: p for p in posts}
     writes = asyncio.Lock()
@@ -114,7 +246,13 @@ async def _to_target(
         # part-way does not send again what a receiver already acknowledged.
         post = by_draft.get(result.draft_id)
         previous = ledger.get((result.draft_id, target.name))
+        draft = drafts.get(result.draft_id)
+        override = review.override_text(draft.override) if draft else None
         row = _ledger_row(result, post, previous, now, removing=remove is not None)
+        if row is not None and not row.removed:
+            # An error row keeps what is online, and so the override it went out under.
+            kept = previous.override if previous else None
+            row = replace(row, override=kept if row.outcome == "error" else override)
         if row is not None:
             async with writes:
                 await asyncio.to_thread(ctx.store.record_publication, row)

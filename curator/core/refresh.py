@@ -302,10 +302,9 @@ def retry_articles(
 
 def _save_page(ctx: Context, page: PageFetch, extraction: Extraction | None, tried: int) -> None:
     """Store a page fetched after ``tried`` earlier tries, with its next try if it failed."""
-    assert page.source_id is not None
     now = ctx.clock()
     retry_at = page_retry_at(page, tried + 1, now=now)
-    ctx.store.save_article(page.source_id, page, extraction, now=now, next_try_at=retry_at)
+    ctx.store.save_article(page, extraction, now=now, next_try_at=retry_at)
 
 
 def _entry_passes(ctx: Context, item: ArticleToFetch, source: Source) -> bool:

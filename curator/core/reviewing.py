@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,7 +18,11 @@ from curator.curate import draft_checks
 from curator.curate import normalise_url
 from curator.curate import parse_markdown
 from curator.curate import render_markdown
+from curator.errors import DraftError
+from curator.errors import NotFoundError
+from curator.errors import StaleVersionError
 from curator.model import Article
+from curator.model import BulkResult
 from curator.model import Draft
 from curator.model import DraftCheck
 from curator.model import DraftContent
@@ -88,6 +95,26 @@ def draft_history(ctx: Context, draft_id: int) -> list[DraftEvent]:
     return ctx.store.draft_history(draft_id)
 
 
+@contextmanager
+def _current_on_stale(ctx: Context, draft_id: int) -> Iterator[None]:
+    """A StaleVersionError carries the draft as it is now, for a face to show."""
+    try:
+        yield
+    except StaleVersionError as e:
+        if e.current is None:
+            e.current = ctx.store.get_draft(draft_id)
+        e.current = _with_checks(ctx, _with_credits(ctx, e.current))
+        raise
+
+
+def check_editable(ctx: Context, draft_id: int) -> Draft:
+    """The draft, if a person may edit it now (InvalidTransitionError otherwise): the
+    CLI asks before it opens an editor."""
+    draft = get_draft(ctx, draft_id)
+    review.check_editable(draft)
+    return draft
+
+
 def approve(
     ctx: Context,
     draft_id: int,
@@ -99,37 +126,72 @@ def approve(
 ) -> Draft:
     """Approve a draft. ``version`` (default: the current one) guards against
     approving something another reviewer changed meanwhile."""
-    draft = ctx.store.get_draft(draft_id)
-    expected = draft.version if version is None else version
-    return _save(
-        ctx,
-        draft,
-        review.approve(
-            draft, by=by, now=ctx.clock(), expected_version=expected, note=note, force=force
-        ),
-    )
+    with _current_on_stale(ctx, draft_id):
+        draft = ctx.store.get_draft(draft_id)
+        expected = draft.version if version is None else version
+        return _save(
+            ctx,
+            draft,
+            review.approve(
+                draft, by=by, now=ctx.clock(), expected_version=expected, note=note, force=force
+            ),
+        )
 
 
 def reject(
     ctx: Context, draft_id: int, *, by: str, note: str | None = None, version: int | None = None
 ) -> Draft:
     """Reject a draft; its story stays gone when the feed shows it again."""
-    draft = ctx.store.get_draft(draft_id)
-    expected = draft.version if version is None else version
-    entry = ctx.store.get_entry(draft.entry_id)
-    tombstone = Tombstone(
-        reason=f"draft {draft_id} rejected by {by}",
-        source_id=draft.source_id,
-        key=entry.key,
-        url=normalise_url(draft.content.source_url) if draft.content.source_url else None,
-    )
-    # The rejection and its tombstone are one unit of work: both or neither.
-    return _save(
-        ctx,
-        draft,
-        review.reject(draft, by=by, now=ctx.clock(), expected_version=expected, note=note),
-        tombstone=tombstone,
-    )
+    with _current_on_stale(ctx, draft_id):
+        draft = ctx.store.get_draft(draft_id)
+        expected = draft.version if version is None else version
+        change = review.reject(draft, by=by, now=ctx.clock(), expected_version=expected, note=note)
+        entry = ctx.store.get_entry(draft.entry_id)
+        tombstone = Tombstone(
+            reason=f"draft {draft_id} rejected by {by}",
+            source_id=draft.source_id,
+            key=entry.key,
+            url=normalise_url(draft.content.source_url) if draft.content.source_url else None,
+        )
+        # The rejection and its tombstone are one unit of work: both or neither.
+        return _save(ctx, draft, change, tombstone=tombstone)
+
+
+def approve_many(
+    ctx: Context, draft_ids: Sequence[int], *, by: str, note: str | None = None
+) -> list[BulkResult]:
+    """Approve each draft; a refused one is reported and the others go on."""
+    return [
+        _bulk(ctx, draft_id, lambda i: approve(ctx, i, by=by, note=note)) for draft_id in draft_ids
+    ]
+
+
+def reject_many(
+    ctx: Context, draft_ids: Sequence[int], *, by: str, note: str | None = None
+) -> list[BulkResult]:
+    """Reject each draft; a refused one is reported and the others go on."""
+    return [
+        _bulk(ctx, draft_id, lambda i: reject(ctx, i, by=by, note=note)) for draft_id in draft_ids
+    ]
+
+
+def _bulk(ctx: Context, draft_id: int, action: Callable[[int], Draft]) -> BulkResult:
+    try:
+        return BulkResult(draft_id=draft_id, ok=True, draft=action(draft_id))
+    except NotFoundError as e:
+        return BulkResult(draft_id=draft_id, ok=False, error=e.message, error_kind="not_found")
+    except StaleVersionError as e:
+        return BulkResult(
+            draft_id=draft_id, ok=False, error=e.message, draft=e.current, error_kind="stale"
+        )
+    except DraftError as e:
+        return BulkResult(
+            draft_id=draft_id,
+            ok=False,
+            error=e.message,
+            draft=get_draft(ctx, draft_id),
+            error_kind="refused",
+        )
 
 
 def reopen(ctx: Context, draft_id: int, *, by: str, note: str | None = None) -> Draft:
@@ -141,16 +203,56 @@ def reopen(ctx: Context, draft_id: int, *, by: str, note: str | None = None) -> 
     )
 
 
+def republish(
+    ctx: Context,
+    draft_id: int,
+    *,
+    by: str,
+    note: str | None = None,
+    force: bool = False,
+    version: int | None = None,
+) -> Draft:
+    """A withdrawn draft approved again: the next `publish` puts it back online."""
+    with _current_on_stale(ctx, draft_id):
+        draft = ctx.store.get_draft(draft_id)
+        expected = draft.version if version is None else version
+        return _save(
+            ctx,
+            draft,
+            review.republish(
+                draft, by=by, now=ctx.clock(), expected_version=expected, note=note, force=force
+            ),
+        )
+
+
 def edit_draft(
-    ctx: Context, draft_id: int, markdown: str, *, by: str, note: str | None = None
+    ctx: Context,
+    draft_id: int,
+    markdown: str,
+    *,
+    by: str,
+    note: str | None = None,
+    version: int | None = None,
 ) -> Draft:
     """Replace a draft's content with an edited Markdown version.
 
-    The version in the front matter is the one the edit was based on: an edit of
-    a draft that changed meanwhile is refused (StaleVersionError). Flags (verbatim
-    check, budget) are computed again on the new content."""
+    The version the edit was based on is ``version``, else the front matter's: an
+    edit of a draft that changed meanwhile is refused (StaleVersionError, with the
+    current draft). Flags (verbatim check, budget) are computed again on the new
+    content. A published draft becomes a correction (its post stays online until
+    the correction is approved and published)."""
+    with _current_on_stale(ctx, draft_id):
+        return _edit(ctx, draft_id, markdown, by=by, note=note, version=version)
+
+
+def _edit(
+    ctx: Context, draft_id: int, markdown: str, *, by: str, note: str | None, version: int | None
+) -> Draft:
     expected, content = parse_markdown(markdown)
+    if version is not None:
+        expected = version
     draft = ctx.store.get_draft(draft_id)
+    review.check_editable(draft)
     # Credits of merged stories are derived (shown, not stored): leave them out.
     derived = set(ctx.store.list_also_reported(draft_id))
     content = replace(

@@ -2,9 +2,18 @@
 
 States::
 
-    new ──approve──▶ approved ──mark_published──▶ published
-     │  ◀──edit / source_changed / accept_proposed──┘
+    new ──approve──▶ approved ──mark_published──▶ published ──withdraw──▶ withdrawn
+     │  ◀──edit / source_changed / accept_proposed──┘    ◀──republish (→ approved)──┘
+     │  ◀──send_back (the publish check failed)──┘
      └──reject──▶ rejected ──reopen──▶ new
+
+A published (or withdrawn) draft can be edited: it goes back to new as a
+*correction*; ``published_content`` keeps what the targets show until the
+correction is approved and published (``mark_published`` clears it).
+
+A forced approval (``force`` with a note) of a draft with blocking flags is kept
+as ``Draft.override``: the publisher publishes the draft while its blocking flags
+are the overridden ones, and sends it back to review when a new one appears.
 
 Every rule takes the draft as the caller loaded it and returns the new draft
 (``version + 1``, ``updated_at = now``) with the event to record; the caller
@@ -38,7 +47,10 @@ from curator.model import Draft
 from curator.model import DraftContent
 from curator.model import DraftEvent
 from curator.model import DraftFlag
+from curator.model import DraftQuote
 from curator.model import DraftState
+from curator.model import FieldChange
+from curator.model import Override
 
 MACHINE: Final = "curator"
 """The ``by`` of changes the pipeline makes (source_changed)."""
@@ -47,7 +59,13 @@ BLOCKING_FLAGS: Final = frozenset({DraftFlag.VERBATIM, DraftFlag.MISQUOTE, Draft
 """Flags that block approval unless it is forced with a note."""
 
 _CONTENT_FIELDS: Final = tuple(f.name for f in fields(DraftContent))
-_EDITABLE: Final = (DraftState.NEW, DraftState.APPROVED)
+EDITABLE: Final = (
+    DraftState.NEW,
+    DraftState.APPROVED,
+    DraftState.PUBLISHED,
+    DraftState.WITHDRAWN,
+)
+"""States whose content a person may change (a published one becomes a correction)."""
 
 
 def changed_fields(old: DraftContent, new: DraftContent) -> tuple[str, ...]:
@@ -55,6 +73,64 @@ def changed_fields(old: DraftContent, new: DraftContent) -> tuple[str, ...]:
     return tuple(
         sorted(name for name in _CONTENT_FIELDS if getattr(old, name) != getattr(new, name))
     )
+
+
+def content_changes(old: DraftContent, new: DraftContent) -> tuple[FieldChange, ...]:
+    """Every field that differs, old → new as text, in the order a post reads; quotes
+    one by one ("quote 2"), an added or removed quote with None on the other side."""
+    changes: list[FieldChange] = []
+    for name in _CONTENT_FIELDS:
+        if name == "quotes":
+            for i in range(max(len(old.quotes), len(new.quotes))):
+                before = old.quotes[i] if i < len(old.quotes) else None
+                after = new.quotes[i] if i < len(new.quotes) else None
+                if before != after:
+                    changes.append(
+                        FieldChange(
+                            field=f"quote {i + 1}", old=_quote_text(before), new=_quote_text(after)
+                        )
+                    )
+        elif getattr(old, name) != getattr(new, name):
+            changes.append(
+                FieldChange(
+                    field=name,
+                    old=_field_text(name, old),
+                    new=_field_text(name, new),
+                )
+            )
+    return tuple(changes)
+
+
+def _quote_text(quote: DraftQuote | None) -> str | None:
+    if quote is None:
+        return None
+    how = " ".join(part for part in (quote.cue, quote.outlet) if part)
+    return f"“{quote.text}” — {quote.speaker or '(speaker unknown)'}" + (f" ({how})" if how else "")
+
+
+def _field_text(name: str, content: DraftContent) -> str | None:
+    if name == "published_at":
+        return None if content.published_at is None else content.published_at.isoformat()
+    if name == "tags":
+        return ", ".join(content.tags)
+    if name == "also_reported_by":
+        return "\n".join(f"{c.outlet} {c.url}" for c in content.also_reported_by)
+    value = getattr(content, name)
+    return str(value)
+
+
+def override_text(override: Override | None) -> str | None:
+    """A forced approval in one line: "verbatim, budget — <note> (by <who>)"."""
+    if override is None:
+        return None
+    flags = ", ".join(flag.value for flag in override.flags)
+    return f"{flags} — {override.note} (by {override.by})"
+
+
+def check_editable(draft: Draft) -> None:
+    """InvalidTransitionError when a person may not change the draft's content now."""
+    if draft.state not in EDITABLE:
+        _check(draft, EDITABLE, "edited", draft.version)
 
 
 # -- transitions -------------------------------------------------------------------
@@ -72,30 +148,70 @@ def approve(
     """new → approved.
 
     A draft flagged VERBATIM, MISQUOTE or BUDGET is refused (ApprovalBlockedError) unless
-    ``force`` is given with a non-empty ``note`` saying why.
+    ``force`` is given with a non-empty ``note`` saying why; the approval then records
+    the override (``Draft.override``), and the draft is published under it.
     """
     _check(draft, (DraftState.NEW,), "approved", expected_version, target=DraftState.APPROVED)
     note = _clean(note)
-    blocking = [flag.value for flag in draft.flags if flag in BLOCKING_FLAGS]
-    if blocking:
-        flagged = f"draft {draft.id} is flagged ({', '.join(blocking)})"
-        if not force:
-            raise ApprovalBlockedError(
-                f"{flagged}: approving it needs --force and a note saying why",
-                draft_id=draft.id,
-            )
-        if note is None:
-            raise ApprovalBlockedError(
-                f"{flagged}: --force needs a note saying why", draft_id=draft.id
-            )
-    return _next(draft, "approved", by=by, now=now, note=note, state=DraftState.APPROVED)
+    override = _override(draft, by=by, now=now, note=note, force=force)
+    return _next(
+        draft, "approved", by=by, now=now, note=note, state=DraftState.APPROVED, override=override
+    )
+
+
+def republish(
+    draft: Draft,
+    *,
+    by: str,
+    now: datetime,
+    expected_version: int,
+    note: str | None = None,
+    force: bool = False,
+) -> tuple[Draft, DraftEvent]:
+    """withdrawn → approved: the publisher puts it back on every target. Blocking
+    flags are refused as in ``approve`` (``force`` with a note overrides them)."""
+    _check(draft, (DraftState.WITHDRAWN,), "republished", expected_version)
+    note = _clean(note)
+    override = _override(draft, by=by, now=now, note=note, force=force)
+    return _next(
+        draft,
+        "republished",
+        by=by,
+        now=now,
+        note=note,
+        state=DraftState.APPROVED,
+        override=override,
+    )
+
+
+def _override(
+    draft: Draft, *, by: str, now: datetime, note: str | None, force: bool
+) -> Override | None:
+    blocking = tuple(flag for flag in draft.flags if flag in BLOCKING_FLAGS)
+    if not blocking:
+        return None
+    flagged = f"draft {draft.id} is flagged ({', '.join(flag.value for flag in blocking)})"
+    if not force:
+        raise ApprovalBlockedError(
+            f"{flagged}: approving it needs --force and a note saying why", draft_id=draft.id
+        )
+    if note is None:
+        raise ApprovalBlockedError(f"{flagged}: --force needs a note saying why", draft_id=draft.id)
+    return Override(flags=blocking, note=note, by=by, at=now)
 
 
 def reject(
     draft: Draft, *, by: str, now: datetime, expected_version: int, note: str | None = None
 ) -> tuple[Draft, DraftEvent]:
-    """new → rejected."""
+    """new → rejected. A correction of a published post is not rejected (its post is
+    online): edit it again, or withdraw it."""
     _check(draft, (DraftState.NEW,), "rejected", expected_version, target=DraftState.REJECTED)
+    if draft.published_content is not None:
+        raise InvalidTransitionError(
+            f"draft {draft.id} is a correction of a published post: edit it again,"
+            f" or take the post down with `curator unpublish {draft.id}`",
+            draft_id=draft.id,
+        )
     return _next(draft, "rejected", by=by, now=now, note=_clean(note), state=DraftState.REJECTED)
 
 
@@ -110,11 +226,75 @@ def reopen(
 def mark_published(
     draft: Draft, *, by: str, now: datetime, expected_version: int, note: str | None = None
 ) -> tuple[Draft, DraftEvent]:
-    """approved → published (by the publisher)."""
+    """approved → published (by the publisher); a correction is now what is online."""
     _check(
         draft, (DraftState.APPROVED,), "published", expected_version, target=DraftState.PUBLISHED
     )
-    return _next(draft, "published", by=by, now=now, note=_clean(note), state=DraftState.PUBLISHED)
+    if note is None and draft.override is not None:
+        note = f"published under a forced approval: {override_text(draft.override)}"
+    return _next(
+        draft,
+        "published",
+        by=by,
+        now=now,
+        note=_clean(note),
+        state=DraftState.PUBLISHED,
+        published_content=None,
+    )
+
+
+def withdraw(
+    draft: Draft,
+    *,
+    by: str,
+    now: datetime,
+    expected_version: int,
+    note: str | None = None,
+    everywhere: bool = True,
+) -> tuple[Draft, DraftEvent]:
+    """The post was taken down (``unpublish``): → withdrawn, unless it is still online
+    on targets not named (``everywhere`` False: the state stays, the event says it)."""
+    _check(
+        draft,
+        (DraftState.NEW, DraftState.APPROVED, DraftState.PUBLISHED),
+        "unpublished",
+        expected_version,
+        target=DraftState.WITHDRAWN,
+    )
+    if not everywhere:
+        return _next(draft, "unpublished", by=by, now=now, note=_clean(note))
+    return _next(
+        draft,
+        "unpublished",
+        by=by,
+        now=now,
+        note=_clean(note),
+        state=DraftState.WITHDRAWN,
+        published_content=None,
+    )
+
+
+def send_back(
+    draft: Draft,
+    *,
+    flags: Iterable[DraftFlag],
+    reason: str,
+    now: datetime,
+    expected_version: int,
+    by: str = MACHINE,
+) -> tuple[Draft, DraftEvent]:
+    """approved → new: the publisher's check found a blocking flag the approval did
+    not override (the article or the settings changed), so a person looks again."""
+    _check(draft, (DraftState.APPROVED,), "sent back", expected_version)
+    return _next(
+        draft,
+        "sent_back",
+        by=by,
+        now=now,
+        note=reason,
+        state=DraftState.NEW,
+        flags=_flags(flags, proposed=draft.proposed),
+    )
 
 
 def edit(
@@ -127,14 +307,15 @@ def edit(
     expected_version: int,
     note: str | None = None,
 ) -> tuple[Draft, DraftEvent]:
-    """A person changes the content: ``edited`` becomes True; approved → new.
+    """A person changes the content: ``edited`` becomes True; the draft goes (back) to new.
 
-    ``flags`` are the flags of ``new_content`` (recomputed by the caller).
-    Published and rejected drafts cannot be edited (reopen a rejected one first).
+    ``flags`` are the flags of ``new_content`` (recomputed by the caller). A published
+    draft becomes a correction (its post stays online until the correction is
+    approved and published). Rejected drafts cannot be edited (reopen them first).
     An edit that changes nothing is refused (DraftError).
     """
-    _check(draft, _EDITABLE, "edited", expected_version)
-    changes = changed_fields(draft.content, new_content)
+    _check(draft, EDITABLE, "edited", expected_version)
+    changes = content_changes(draft.content, new_content)
     if not changes:
         raise DraftError(f"draft {draft.id}: the edit changes nothing", draft_id=draft.id)
     return _next(
@@ -148,6 +329,7 @@ def edit(
         content=new_content,
         edited=True,
         flags=_flags(flags, proposed=draft.proposed),
+        published_content=_online(draft),
     )
 
 
@@ -173,11 +355,12 @@ def source_changed(
     the draft's current content. No ``expected_version``: the machine works on
     the draft it just loaded, and ``Store.save_draft`` guards the write.
     """
-    changes = changed_fields(draft.content, new_machine_content)
+    changes = content_changes(draft.content, new_machine_content)
     extra: dict[str, Any] = {}
     if extraction_version is not None:
         extra["extraction_version"] = extraction_version
-    if draft.edited or draft.state in (DraftState.PUBLISHED, DraftState.REJECTED):
+    kept = (DraftState.PUBLISHED, DraftState.REJECTED, DraftState.WITHDRAWN)
+    if draft.edited or draft.state in kept:
         proposed = new_machine_content if changes else None
         why = "edited by a person" if draft.edited else draft.state.value
         return _next(
@@ -226,7 +409,7 @@ def accept_proposed(
     content is the machine's again); approved → new. ``flags`` are the flags of
     the proposed content; when None, the draft's other flags are kept.
     """
-    _check(draft, _EDITABLE, "changed", expected_version)
+    _check(draft, EDITABLE, "changed", expected_version)
     if draft.proposed is None:
         raise InvalidTransitionError(
             f"draft {draft.id} has no proposed version to accept", draft_id=draft.id
@@ -237,12 +420,13 @@ def accept_proposed(
         by=by,
         now=now,
         note=_clean(note),
-        changes=changed_fields(draft.content, draft.proposed),
+        changes=content_changes(draft.content, draft.proposed),
         state=DraftState.NEW,
         content=draft.proposed,
         proposed=None,
         edited=False,
         flags=_flags(draft.flags if flags is None else flags, proposed=None),
+        published_content=_online(draft),
     )
 
 
@@ -295,6 +479,12 @@ def _check(
         )
 
 
+def _online(draft: Draft) -> DraftContent | None:
+    """What the targets show once the draft goes back to review: a published draft's
+    content, or the content an earlier correction kept."""
+    return draft.content if draft.state is DraftState.PUBLISHED else draft.published_content
+
+
 def _next(
     draft: Draft,
     action: str,
@@ -302,7 +492,7 @@ def _next(
     by: str,
     now: datetime,
     note: str | None,
-    changes: tuple[str, ...] = (),
+    changes: tuple[FieldChange, ...] = (),
     **values: Any,
 ) -> tuple[Draft, DraftEvent]:
     if now.tzinfo is None or now.utcoffset() is None:
@@ -310,6 +500,17 @@ def _next(
     if not by.strip():
         raise ValueError("a draft change needs who made it (by)")
     new = replace(draft, version=draft.version + 1, updated_at=now, **values)
+    if new.state not in (DraftState.APPROVED, DraftState.PUBLISHED):
+        new = replace(new, override=None)  # an override holds for the approval that made it
+    if new.state is not draft.state:
+        changes = (FieldChange(field="state", old=draft.state.value, new=new.state.value), *changes)
+    if new.override != draft.override:
+        changes = (
+            *changes,
+            FieldChange(
+                field="override", old=override_text(draft.override), new=override_text(new.override)
+            ),
+        )
     event = DraftEvent(
         draft_id=draft.id,
         at=now,

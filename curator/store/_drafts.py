@@ -43,7 +43,9 @@ from curator.model import DraftState
 from curator.model import DropEntry
 from curator.model import DroppedEntry
 from curator.model import EntryToDraft
+from curator.model import FieldChange
 from curator.model import NewDraft
+from curator.model import Override
 from curator.model import Tombstone
 from curator.store import tables
 
@@ -226,6 +228,12 @@ class DraftStore:
             "extraction_version": draft.extraction_version,
             "edited": draft.edited,
             "updated_at": draft.updated_at,
+            "published_content": (
+                null()
+                if draft.published_content is None
+                else content_to_json(draft.published_content)
+            ),
+            "override": null() if draft.override is None else _override_to_json(draft.override),
         }
         if story is not None:
             story_url, signature = story
@@ -236,17 +244,35 @@ class DraftStore:
                 update(d).where(d.c.id == draft.id, d.c.version == expected_version).values(values)
             )
             if done.rowcount == 0:
-                stored = conn.execute(select(d.c.version).where(d.c.id == draft.id)).scalar()
+                stored = conn.execute(select(d).where(d.c.id == draft.id)).one_or_none()
                 if stored is None:
                     raise NotFoundError(f"no draft with id {draft.id}", object_id=str(draft.id))
                 raise StaleVersionError(
-                    f"draft {draft.id} was changed by someone else (it is at version {stored},"
-                    f" not {expected_version}); reload it and try again",
+                    f"draft {draft.id} was changed by someone else (it is at version"
+                    f" {stored.version}, not {expected_version}); reload it and try again",
                     draft_id=draft.id,
+                    current=_draft_from_row(stored),
                 )
             conn.execute(insert(tables.draft_events).values(_event_values(event)))
             if tombstone is not None:
                 _insert_tombstone(conn, tombstone, draft.updated_at)
+
+    def drafts_to_publish(self) -> list[Draft]:
+        """Drafts the publisher renders: approved and published ones, and corrections
+        under review (their ``published_content`` stays online), oldest first."""
+        d = tables.drafts
+        query = (
+            select(d)
+            .where(
+                or_(
+                    d.c.state.in_([DraftState.APPROVED.value, DraftState.PUBLISHED.value]),
+                    d.c.published_content.is_not(None),
+                )
+            )
+            .order_by(d.c.id)
+        )
+        with self._transaction("could not list the drafts to publish") as conn:
+            return [_draft_from_row(row) for row in conn.execute(query)]
 
     def draft_history(self, draft_id: int) -> list[DraftEvent]:
         """A draft's events, oldest first. NotFoundError if there is no such draft."""
@@ -410,7 +436,7 @@ class DraftStore:
         )
         query = (
             select(e.c.id, e.c.source_id, a.c.id.label("article_id"))
-            .join(a, a.c.entry_id == e.c.id)
+            .join(a, a.c.url == e.c.link)
             .where(
                 a.c.text.is_not(None),
                 ~exists().where(d.c.entry_id == e.c.id),
@@ -602,6 +628,10 @@ def _draft_from_row(row: Row[Any]) -> Draft:
         edited=row.edited,
         proposed=None if row.proposed is None else content_from_json(row.proposed),
         machine=None if row.machine is None else content_from_json(row.machine),
+        published_content=(
+            None if row.published_content is None else content_from_json(row.published_content)
+        ),
+        override=None if row.override is None else _override_from_json(row.override),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -614,9 +644,35 @@ def _event_values(event: DraftEvent) -> dict[str, Any]:
         "by": event.by,
         "action": event.action,
         "version": event.version,
-        "changes": list(event.changes),
+        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in event.changes],
         "note": event.note,
     }
+
+
+def _change_from_json(value: Any) -> FieldChange:
+    """A stored change: {"field", "old", "new"}, or (before #12) the field name alone."""
+    if isinstance(value, str):
+        return FieldChange(field=value)
+    return FieldChange(field=value["field"], old=value.get("old"), new=value.get("new"))
+
+
+def _override_to_json(override: Override) -> dict[str, Any]:
+    _require_aware(override.at)
+    return {
+        "flags": [DraftFlag(flag).value for flag in override.flags],
+        "note": override.note,
+        "by": override.by,
+        "at": override.at.astimezone(UTC).isoformat(),
+    }
+
+
+def _override_from_json(data: Mapping[str, Any]) -> Override:
+    return Override(
+        flags=tuple(DraftFlag(flag) for flag in data["flags"]),
+        note=data["note"],
+        by=data["by"],
+        at=_aware(datetime.fromisoformat(data["at"])),
+    )
 
 
 def _event_from_row(row: Row[Any]) -> DraftEvent:
@@ -626,7 +682,7 @@ def _event_from_row(row: Row[Any]) -> DraftEvent:
         by=row.by,
         action=row.action,
         version=row.version,
-        changes=tuple(row.changes),
+        changes=tuple(_change_from_json(change) for change in row.changes),
         note=row.note,
     )
 

@@ -49,6 +49,7 @@ class LedgerStore:
             "removed": row.removed,
             "published_at": row.published_at,
             "updated_at": row.updated_at,
+            "override": row.override,
         }
         action = f"could not record the publication of draft {row.draft_id} to {row.target}"
         with self._transaction(action, write=True) as conn:
@@ -74,4 +75,5 @@ def _row(r: Any) -> LedgerRow:
         published_at=published_at,
         updated_at=r.updated_at,
         removed=r.removed,
+        override=r.override,
     )

@@ -310,10 +310,12 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
         counts = (
             select(e.c.source_id, func.count().label("entries")).group_by(e.c.source_id).subquery()
         )
+        # A page counts for every source whose entries link to it (#11: one per URL).
         failed = (
-            select(a.c.source_id, func.count().label("failed_pages"))
+            select(e.c.source_id, func.count(func.distinct(a.c.id)).label("failed_pages"))
+            .join(e, e.c.link == a.c.url)
             .where(a.c.fetch_error.is_not(None), a.c.next_try_at.is_(None))
-            .group_by(a.c.source_id)
+            .group_by(e.c.source_id)
             .subquery()
         )
         query = (

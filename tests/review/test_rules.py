@@ -22,6 +22,8 @@ from curator.model import DraftEvent
 from curator.model import DraftFlag
 from curator.model import DraftQuote
 from curator.model import DraftState
+from curator.model import FieldChange
+from curator.model import Override
 from curator.review import rules
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -95,7 +97,7 @@ def test_transition(rule: Any, before: DraftState, after: DraftState, action: st
     assert new.state is after
     assert new.content == draft.content
     assert new.flags == draft.flags
-    assert event.changes == ()
+    assert event.changes == (FieldChange(field="state", old=before.value, new=after.value),)
     assert event.note == "looks right"
 
 
@@ -178,6 +180,12 @@ def test_force_with_a_note_approves_a_flagged_draft() -> None:
     assert new.state is DraftState.APPROVED
     assert new.flags == (DraftFlag.VERBATIM,)
     assert event.note == "typo fixed in source"
+    assert new.override == Override(
+        flags=(DraftFlag.VERBATIM,), note="typo fixed in source", by="ana", at=NOW
+    )
+    assert event.changes[-1] == FieldChange(
+        field="override", old=None, new="verbatim — typo fixed in source (by ana)"
+    )
 
 
 @pytest.mark.parametrize("flag", [DraftFlag.NO_QUOTES, DraftFlag.SOURCE_CHANGED])
@@ -225,21 +233,28 @@ def test_edit_records_changes_and_needs_approval_again(state: DraftState) -> Non
     assert new.content == content
     assert new.edited is True
     assert new.flags == (DraftFlag.VERBATIM, DraftFlag.BUDGET)  # model order, no repeats
-    assert event.changes == ("also_reported_by", "headline", "quotes")
+    state_change = (
+        [FieldChange(field="state", old="approved", new="new")]
+        if state is DraftState.APPROVED
+        else []
+    )
+    assert list(event.changes) == [
+        *state_change,
+        FieldChange(
+            field="headline",
+            old="Harbour wall to be rebuilt",
+            new="Harbour wall: rebuild approved",
+        ),
+        FieldChange(field="quote 1", old="“It will hold” — Maria Ortiz (said)", new=None),
+        FieldChange(field="also_reported_by", old="", new="Gazette https://gazette.example/1"),
+    ]
     assert event.note == "shorter"
 
 
-@pytest.mark.parametrize(
-    ("state", "message"),
-    [
-        (DraftState.PUBLISHED, "draft 12 is published; only new or approved drafts can be edited"),
-        (DraftState.REJECTED, "draft 12 is rejected; reopen it first"),
-    ],
-)
-def test_edit_refused_when_published_or_rejected(state: DraftState, message: str) -> None:
-    with pytest.raises(InvalidTransitionError, match=f"^{message}$"):
+def test_edit_refused_when_rejected() -> None:
+    with pytest.raises(InvalidTransitionError, match="^draft 12 is rejected; reopen it first$"):
         rules.edit(
-            make_draft(state),
+            make_draft(DraftState.REJECTED),
             replace(CONTENT, headline="x"),
             flags=(),
             by="ana",
@@ -289,7 +304,9 @@ def test_source_changed_keeps_a_human_edit() -> None:
     assert new.state is DraftState.APPROVED
     assert new.edited is True
     assert new.flags == (DraftFlag.VERBATIM, DraftFlag.SOURCE_CHANGED)
-    assert event.changes == ("summary",)
+    assert event.changes == (
+        FieldChange(field="summary", old=CONTENT.summary, new=MACHINE_CONTENT.summary),
+    )
     assert event.note is not None and "proposed" in event.note
 
 
@@ -305,7 +322,7 @@ def test_source_changed_replaces_an_unedited_new_draft() -> None:
     assert new.edited is False
     assert new.flags == ()
     assert new.extraction_version == "a2+q1"
-    assert event.changes == ("summary",)
+    assert [c.field for c in event.changes] == ["summary"]
 
 
 def test_source_changed_sends_an_unedited_approved_draft_back_to_new() -> None:
@@ -317,7 +334,9 @@ def test_source_changed_sends_an_unedited_approved_draft_back_to_new() -> None:
     assert event.note is not None and "approving again" in event.note
 
 
-@pytest.mark.parametrize("state", [DraftState.PUBLISHED, DraftState.REJECTED])
+@pytest.mark.parametrize(
+    "state", [DraftState.PUBLISHED, DraftState.REJECTED, DraftState.WITHDRAWN]
+)
 def test_source_changed_never_touches_published_or_rejected_content(state: DraftState) -> None:
     new, _ = rules.source_changed(make_draft(state), MACHINE_CONTENT, flags=(), now=NOW)
     assert (new.state, new.content, new.proposed) == (state, CONTENT, MACHINE_CONTENT)
@@ -351,7 +370,7 @@ def test_accept_proposed_takes_the_machine_version(state: DraftState) -> None:
     assert new.edited is False
     assert new.state is DraftState.NEW
     assert new.flags == (DraftFlag.NO_QUOTES,)
-    assert event.changes == ("summary",)
+    assert [c.field for c in event.changes if c.field != "state"] == ["summary"]
 
 
 def test_accept_proposed_with_recomputed_flags() -> None:
@@ -366,9 +385,9 @@ def test_accept_proposed_refusals() -> None:
         rules.accept_proposed(make_draft(), by="ana", now=NOW, expected_version=3)
     with pytest.raises(StaleVersionError):
         rules.accept_proposed(_proposing(), by="ana", now=NOW, expected_version=3)
-    with pytest.raises(InvalidTransitionError, match="draft 12 is published"):
+    with pytest.raises(InvalidTransitionError, match="draft 12 is rejected"):
         rules.accept_proposed(
-            _proposing(DraftState.PUBLISHED), by="ana", now=NOW, expected_version=4
+            _proposing(DraftState.REJECTED), by="ana", now=NOW, expected_version=4
         )
 
 

@@ -84,7 +84,7 @@ def _world(store: Store) -> dict[str, int]:
         if key != "a3":
             article = Article(text=f"Body of {key}.", canonical_url=f"https://canon/{key}")
             extraction = Extraction(article=article, version="a1+q1")
-        ids[f"art:{key}"] = store.save_article(source_id, page, extraction, now=now)
+        ids[f"art:{key}"] = store.save_article(page, extraction, now=now)
     return ids
 
 
@@ -223,7 +223,8 @@ def test_save_draft_and_history(store: Store) -> None:
         ("edited", 4, "bjørn"),
         ("source_changed", 5, "curator"),
     ]
-    assert history[3].changes == ("headline", "tags")
+    assert [c.field for c in history[3].changes] == ["headline", "tags"]
+    assert history[3].changes[0].new == "Ny tittel ✓"
     assert history[3].note == "kortere"
     assert [e.at for e in history] == [T0 + timedelta(minutes=m) for m in range(5)]
 
@@ -259,6 +260,7 @@ def test_two_reviewers_cannot_overwrite_each_other(store: Store, database_url: s
         with pytest.raises(StaleVersionError, match="it is at version 2, not 1") as info:
             other.save_draft(edited, event, expected_version=theirs.version)
         assert info.value.draft_id == created.id
+        assert info.value.current == approved  # a face shows the newer version
         assert other.get_draft(created.id) == approved
     assert [e.action for e in store.draft_history(created.id)] == ["created", "approved"]
 
