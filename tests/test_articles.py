@@ -308,6 +308,7 @@ def test_fetch_stores_entries_articles_and_exactly_the_expected_quotes(
 
             rows = article_rows(database_url)
             depot = rows[server.url("/0.html")]
+            assert depot.source_id == "ledger"
             assert depot.http_status == 200
             assert depot.fetch_error is None and depot.extract_error is None
             assert depot.final_url == server.url("/0.html")

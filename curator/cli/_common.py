@@ -10,8 +10,10 @@ flags, an invalid edit); 6 the draft changed meanwhile (stale version).
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator
