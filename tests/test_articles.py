@@ -308,7 +308,6 @@ def test_fetch_stores_entries_articles_and_exactly_the_expected_quotes(
 
             rows = article_rows(database_url)
             depot = rows[server.url("/0.html")]
-            assert depot.source_id == "ledger"
             assert depot.http_status == 200
             assert depot.fetch_error is None and depot.extract_error is None
             assert depot.final_url == server.url("/0.html")
@@ -515,6 +514,54 @@ def test_sources_without_fetch_articles_fetch_no_pages(tmp_path: Path) -> None:
             assert server.paths().count("/l.html") == 1
             assert (facade.count_articles("quiet"), facade.count_articles("off")) == (0, 0)
             assert facade.count_articles("loud") == 1
+
+
+def test_a_page_several_sources_link_to_is_fetched_and_stored_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    """One stored page per article URL (#11): two feeds carry one link in the same run,
+    then a third source shows it later. The server sees one request for the page, the
+    store holds one row, and every entry sees the page (quotes, one draft, credits)."""
+    with FeedServer() as server:
+        server.routes.update(
+            {
+                "/ledger.xml": Reply(body=feed_linking(server, "/0.html", title="ledger")),
+                "/courier.xml": Reply(
+                    body=feed_linking(server, "/0.html", "/1.html", title="courier")
+                ),
+                "/wire.xml": Reply(body=feed_linking(server, "/0.html", title="wire")),
+                "/0.html": page("depot-detentions.html"),
+                "/1.html": page("night-shift.html"),
+            }
+        )
+        shared = server.url("/0.html")
+        sources: list[dict[str, Any]] = [
+            {"id": "ledger", "url": server.url("/ledger.xml"), "outlet": "The Ledger"},
+            {"id": "courier", "url": server.url("/courier.xml"), "outlet": "The Courier"},
+        ]
+        with open_facade(tmp_path, database_url, sources, fetch=LOCAL) as facade:
+            reports = by_source(facade.fetch())
+            assert server.paths().count("/0.html") == 1
+            assert {sid: r.article_errors for sid, r in reports.items()} == {
+                "ledger": 0,
+                "courier": 0,
+            }
+            assert sorted(article_rows(database_url)) == [shared, server.url("/1.html")]
+            assert (facade.count_articles("ledger"), facade.count_articles("courier")) == (1, 2)
+            assert quotes_by_link(facade, "ledger") == {shared: DEPOT_QUOTES}
+            assert quotes_by_link(facade, "courier")[shared] == DEPOT_QUOTES
+
+        wire = {"id": "wire", "url": server.url("/wire.xml"), "outlet": "The Wire"}
+        with open_facade(tmp_path, database_url, [*sources, wire], fetch=LOCAL) as facade:
+            requests = len(server.paths())
+            facade.fetch(["wire"])
+            assert "/0.html" not in server.paths()[requests:]  # no second download
+            assert len(article_rows(database_url)) == 2
+            assert facade.count_articles("wire") == 1
+            (depot,) = [d for d in facade.list_drafts() if "Calder Bay" in d.content.headline]
+            credited = {credit.outlet for credit in depot.content.also_reported_by}
+            drafted_by = {"ledger": "The Ledger", "courier": "The Courier"}[depot.source_id]
+            assert {drafted_by, *credited} == {"The Ledger", "The Courier", "The Wire"}
 
 
 # --- reextract ------------------------------------------------------------------------------
