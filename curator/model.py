@@ -355,13 +355,14 @@ class RawPage:
     """A stored article page, for re-extraction without re-fetching."""
 
     article_id: int
-    entry_id: int
-    source_id: str
+    entry_id: int  # the first entry whose article it is
+    source_id: str  # that entry's
     url: str
     final_url: str | None
     content_type: str | None
     charset: str | None
     body: bytes
+    entry_ids: tuple[int, ...] = ()  # every entry whose article it is (#11: one page per URL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

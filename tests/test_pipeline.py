@@ -424,19 +424,19 @@ def test_nul_and_lone_surrogates_are_cleaned_before_storing(
 
 
 class _RefusingStore(Store):
-    """A real store that refuses the entries of one source, as a database might."""
+    """A real store that refuses the entries of one source, as a database might: with
+    them, a transaction of several sources fails as a whole."""
 
-    def apply_fetch(
+    def apply_fetches(
         self,
-        state: SourceState,
-        attempt: FetchAttempt,
-        entries: Sequence[FeedEntry],
+        units: Sequence[tuple[SourceState, FetchAttempt, Sequence[FeedEntry]]],
         *,
         now: datetime,
-    ) -> EntryCounts:
-        if state.source_id == "refused" and entries:
-            raise curator.StoreError("could not store the fetch of refused: DataError: boom")
-        return super().apply_fetch(state, attempt, entries, now=now)
+    ) -> list[EntryCounts]:
+        if any(state.source_id == "refused" and entries for state, _, entries in units):
+            what = "fetch of refused" if len(units) == 1 else f"fetches of {len(units)} sources"
+            raise curator.StoreError(f"could not store the {what}: DataError: boom")
+        return super().apply_fetches(units, now=now)
 
 
 def test_a_source_the_database_refuses_fails_alone(tmp_path: Path, database_url: str) -> None:
@@ -465,6 +465,48 @@ def test_a_source_the_database_refuses_fails_alone(tmp_path: Path, database_url:
             assert status.consecutive_failures == 1
             assert status.last_error == refused.error
             assert facade.count_entries("refused") == 0
+
+
+def test_a_group_commit_the_database_refuses_keeps_the_other_sources(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Sources stored together (one transaction) are stored one by one when it fails."""
+    from curator.core import refresh
+    from curator.core._context import Context
+    from curator.model import FeedFetch
+    from curator.model import ParsedFeed
+
+    names = ("ok1", "refused", "ok2")
+    path = write_sources(tmp_path, {n: f"https://{n}.example/feed.xml" for n in names})
+    settings = load_settings(path, database_url=database_url, env={})
+    with _RefusingStore(database_url) as store:
+        Curator(settings, store, parse_workers=0).upgrade()
+        ctx = Context(settings=settings, store=store, clock=lambda: T0)
+        sources = {source.id: source for source in settings.sources}
+        entries = (FeedEntry(key="a", content_hash="h"), FeedEntry(key="b", content_hash="h"))
+        fetches = [
+            (
+                sources[name],
+                store.get_source_state(name),
+                FeedFetch(
+                    source_id=name,
+                    url=sources[name].url,
+                    outcome=FetchOutcome.OK,
+                    http_status=200,
+                    feed=ParsedFeed(entries=entries),
+                    started_at=T0,
+                ),
+            )
+            for name in names
+        ]
+        reports = {r.source_id: r for r in refresh._store_fetches(ctx, fetches)}
+        assert {name: reports[name].counts.new for name in ("ok1", "ok2")} == {"ok1": 2, "ok2": 2}
+        assert reports["refused"].outcome is FetchOutcome.ERROR
+        assert reports["refused"].error == (
+            "not stored: could not store the fetch of refused: DataError: boom"
+        )
+        assert [store.count_entries(name) for name in names] == [2, 0, 2]
+        assert [len(store.list_attempts(name)) for name in names] == [1, 1, 1]
 
 
 # --- gone, redirects ----------------------------------------------------------------------

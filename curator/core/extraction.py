@@ -85,7 +85,9 @@ async def _reextract(
             await asyncio.to_thread(
                 ctx.store.save_extraction, article_id, extraction, now=ctx.clock()
             )
-            await asyncio.to_thread(drafting._refresh_draft, ctx, raw.entry_id, extraction)
+            # One page can be the article of several entries (#11): each draft is told.
+            for entry_id in raw.entry_ids or (raw.entry_id,):
+                await asyncio.to_thread(drafting._refresh_draft, ctx, entry_id, extraction)
             report = ArticleReport(
                 entry_id=raw.entry_id,
                 source_id=raw.source_id,

@@ -34,6 +34,7 @@ from curator.model import ArticleReport
 from curator.model import ArticleToFetch
 from curator.model import EntryCounts
 from curator.model import Extraction
+from curator.model import FeedEntry
 from curator.model import FeedFetch
 from curator.model import FeedRequest
 from curator.model import FetchAttempt
@@ -101,17 +102,33 @@ async def fetch_async(
     requests = [_feed_request(states[source.id], source) for source in to_fetch]
     by_id = {source.id: source for source in to_fetch}
     reports: list[SourceReport] = []
-    async with make_fetcher(ctx) as fetcher:
-        async for fetched in fetcher.fetch_feeds(requests):
-            source = by_id[fetched.source_id]
-            # The write runs in a thread so the other fetches go on meanwhile;
-            # awaiting it keeps one writer and one transaction per source.
-            report = await asyncio.to_thread(_store_fetch, ctx, source, states[source.id], fetched)
+
+    def stored(done: list[SourceReport]) -> None:
+        for report in done:
             reports.append(report)
             if on_report is not None:
                 on_report(report)
-            if on_done is not None and not source.fetch_articles:
+            if on_done is not None and not by_id[report.source_id].fetch_articles:
                 on_done(report)
+
+    async with make_fetcher(ctx) as fetcher:
+        # Group commit: one writer thread, so the fetches go on meanwhile; what arrives
+        # while it writes is stored next, together, in one transaction.
+        waiting: list[tuple[Source, SourceState, FeedFetch]] = []
+        writing: asyncio.Future[list[SourceReport]] | None = None
+        async for fetched in fetcher.fetch_feeds(requests):
+            source = by_id[fetched.source_id]
+            waiting.append((source, states[source.id], fetched))
+            if writing is not None and not writing.done():
+                continue
+            if writing is not None:
+                stored(writing.result())
+            writing = asyncio.ensure_future(asyncio.to_thread(_store_fetches, ctx, waiting))
+            waiting = []
+        if writing is not None:
+            stored(await writing)
+        if waiting:
+            stored(await asyncio.to_thread(_store_fetches, ctx, waiting))
         with_articles = [s.id for s in to_fetch if s.fetch_articles]
         if with_articles:
             by_source: dict[str, list[ArticleReport]] = {}
@@ -165,10 +182,46 @@ def _interval(ctx: Context, source: Source, now: datetime) -> timedelta:
     return adaptive_interval(recent / ADAPTIVE_PERIOD.days)
 
 
+def _store_fetches(
+    ctx: Context, fetches: Sequence[tuple[Source, SourceState, FeedFetch]]
+) -> list[SourceReport]:
+    """Store several sources' fetches, each one unit of work, in one transaction (one
+    commit for all). If the database refuses it, each is stored on its own instead,
+    so that only the source at fault fails and the others are kept."""
+    now = ctx.clock()
+    decided = [_decide(ctx, source, state, fetched, now) for source, state, fetched in fetches]
+    if len(fetches) > 1:
+        units = [
+            (new_state, attempt, _entries(fetched))
+            for (new_state, attempt, _), (_, _, fetched) in zip(decided, fetches, strict=True)
+        ]
+        try:
+            counts = ctx.store.apply_fetches(units, now=now)
+        except StoreError as e:
+            logger.debug("storing %d sources together failed (%s): one by one", len(units), e)
+        else:
+            return [
+                _report(fetched, unit_counts)
+                for (_, _, fetched), unit_counts in zip(fetches, counts, strict=True)
+            ]
+    return [
+        _store_one(ctx, source, state, fetched, decision, now)
+        for (source, state, fetched), decision in zip(fetches, decided, strict=True)
+    ]
+
+
 def _store_fetch(
     ctx: Context, source: Source, state: SourceState, fetched: FeedFetch
 ) -> SourceReport:
-    now = ctx.clock()
+    """Store one source's fetch: its unit of work, in its own transaction."""
+    (report,) = _store_fetches(ctx, [(source, state, fetched)])
+    return report
+
+
+def _decide(
+    ctx: Context, source: Source, state: SourceState, fetched: FeedFetch, now: datetime
+) -> tuple[SourceState, FetchAttempt, timedelta]:
+    """The source's new state, the attempt to record, and the interval they used."""
     interval = _interval(ctx, source, now)
     new_state = decide_source_state(
         state,
@@ -186,7 +239,6 @@ def _store_fetch(
         )
     if new_state.gone and not state.gone:
         logger.warning("%s: gone (HTTP 410); polling stops, entries are kept", source.id)
-    entries = fetched.feed.entries if fetched.feed is not None else ()
     attempt = FetchAttempt(
         source_id=source.id,
         started_at=fetched.started_at or now,
@@ -195,8 +247,35 @@ def _store_fetch(
         http_status=fetched.http_status,
         error=fetched.error,
     )
+    return new_state, attempt, interval
+
+
+def _entries(fetched: FeedFetch) -> Sequence[FeedEntry]:
+    return fetched.feed.entries if fetched.feed is not None else ()
+
+
+def _report(fetched: FeedFetch, counts: EntryCounts) -> SourceReport:
+    return SourceReport(
+        source_id=fetched.source_id,
+        outcome=fetched.outcome,
+        counts=counts if fetched.outcome is FetchOutcome.OK else EntryCounts(),
+        http_status=fetched.http_status,
+        error=fetched.error,
+        duration=fetched.duration,
+    )
+
+
+def _store_one(
+    ctx: Context,
+    source: Source,
+    state: SourceState,
+    fetched: FeedFetch,
+    decision: tuple[SourceState, FetchAttempt, timedelta],
+    now: datetime,
+) -> SourceReport:
+    new_state, attempt, interval = decision
     try:
-        counts = ctx.store.apply_fetch(new_state, attempt, entries, now=now)
+        counts = ctx.store.apply_fetch(new_state, attempt, _entries(fetched), now=now)
     except StoreError as e:
         # The database refused this source's entries: that source fails alone.
         # Record the failure without its entries (if the database lets us).
@@ -219,14 +298,7 @@ def _store_fetch(
             error=failed.error,
             duration=fetched.duration,
         )
-    return SourceReport(
-        source_id=source.id,
-        outcome=fetched.outcome,
-        counts=counts if fetched.outcome is FetchOutcome.OK else EntryCounts(),
-        http_status=fetched.http_status,
-        error=fetched.error,
-        duration=fetched.duration,
-    )
+    return _report(fetched, counts)
 
 
 async def _fetch_articles(
@@ -302,10 +374,9 @@ def retry_articles(
 
 def _save_page(ctx: Context, page: PageFetch, extraction: Extraction | None, tried: int) -> None:
     """Store a page fetched after ``tried`` earlier tries, with its next try if it failed."""
-    assert page.source_id is not None
     now = ctx.clock()
     retry_at = page_retry_at(page, tried + 1, now=now)
-    ctx.store.save_article(page.source_id, page, extraction, now=now, next_try_at=retry_at)
+    ctx.store.save_article(page, extraction, now=now, next_try_at=retry_at)
 
 
 def _entry_passes(ctx: Context, item: ArticleToFetch, source: Source) -> bool:

@@ -436,7 +436,7 @@ class DraftStore:
         )
         query = (
             select(e.c.id, e.c.source_id, a.c.id.label("article_id"))
-            .join(a, a.c.entry_id == e.c.id)
+            .join(a, a.c.url == e.c.link)
             .where(
                 a.c.text.is_not(None),
                 ~exists().where(d.c.entry_id == e.c.id),

@@ -8,14 +8,12 @@ outside a transaction).
 
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
@@ -26,12 +24,10 @@ from typing import Final
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import Row
-from sqlalchemy import bindparam
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import false
 from sqlalchemy import func
-from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -60,6 +56,10 @@ from curator.model import SourceStatus
 from curator.store import tables
 from curator.store._articles import ArticleStore
 from curator.store._drafts import DraftStore
+from curator.store._fetches import ENTRY_FIELDS as _ENTRY_FIELDS
+from curator.store._fetches import STATE_FIELDS as _STATE_FIELDS
+from curator.store._fetches import FetchUnit
+from curator.store._fetches import write_fetches
 from curator.store._ledger import LedgerStore
 from curator.store._lock import file_lock
 from curator.store._nodes import NodeStore
@@ -77,31 +77,6 @@ _MIGRATION_LOCK_KEY: Final = 0x637572_61746F72  # "curator"
 # An execution option read by the SQLite "begin" listener.
 _SQLITE_BEGIN: Final = "curator_sqlite_begin"
 
-_ENTRY_FIELDS: Final = (
-    "guid",
-    "link",
-    "title",
-    "author",
-    "summary",
-    "content",
-    "published_at",
-    "updated_at",
-    "content_hash",
-)
-_STATE_FIELDS: Final = (
-    "url",
-    "etag",
-    "last_modified",
-    "last_attempt_at",
-    "last_success_at",
-    "last_error",
-    "last_error_at",
-    "consecutive_failures",
-    "next_due_at",
-    "gone",
-    "redirect_url",
-    "redirect_count",
-)
 _CONFIG_FIELDS: Final = (
     "name",
     "outlet",
@@ -310,10 +285,12 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
         counts = (
             select(e.c.source_id, func.count().label("entries")).group_by(e.c.source_id).subquery()
         )
+        # A page counts for every source whose entries link to it (#11: one per URL).
         failed = (
-            select(a.c.source_id, func.count().label("failed_pages"))
+            select(e.c.source_id, func.count(func.distinct(a.c.id)).label("failed_pages"))
+            .join(e, e.c.link == a.c.url)
             .where(a.c.fetch_error.is_not(None), a.c.next_try_at.is_(None))
-            .group_by(a.c.source_id)
+            .group_by(e.c.source_id)
             .subquery()
         )
         query = (
@@ -424,26 +401,33 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
         counts (its ``new``/``updated`` are ignored) and ``state`` replaces the
         source's state. Either all of it is stored or none of it is.
         """
-        _require_aware(now)
-        if attempt.source_id != state.source_id:
-            raise ValueError(
-                f"attempt is for source {attempt.source_id!r}, state for {state.source_id!r}"
-            )
-        source_id = state.source_id
-        with self._transaction(f"could not store the fetch of {source_id}", write=True) as conn:
-            done = conn.execute(
-                _UPDATE_STATE,
-                {"b_id": source_id, "b_updated_at": now}
-                | {f"b_{name}": value for name, value in _state_values(state).items()},
-            )
-            if done.rowcount == 0:
-                raise NotFoundError(f"no source with id {source_id!r}", object_id=source_id)
-            counts = _upsert_entries(conn, source_id, entries, now)
-            attempt = replace(attempt, new=counts.new, updated=counts.updated)
-            # Statements built once and executed with parameters hit SQLAlchemy's
-            # compiled cache; .values(...) per call costs more than the SQL itself.
-            conn.execute(insert(tables.fetch_attempts), _attempt_values(attempt))
+        (counts,) = self.apply_fetches([(state, attempt, entries)], now=now)
         return counts
+
+    def apply_fetches(self, units: Sequence[FetchUnit], *, now: datetime) -> list[EntryCounts]:
+        """Store the refreshes of several sources, each as `apply_fetch` does, in one
+        transaction (a group commit: one commit for many sources); their counts in order.
+
+        All or nothing: a unit that cannot be stored fails them all (StoreError naming
+        the source when there is one unit), so a caller that must not lose the others
+        stores them one by one then.
+        """
+        _require_aware(now)
+        for state, attempt, _ in units:
+            if attempt.source_id != state.source_id:
+                raise ValueError(
+                    f"attempt is for source {attempt.source_id!r}, state for {state.source_id!r}"
+                )
+        if not units:
+            return []
+        ids = [state.source_id for state, _, _ in units]
+        action = (
+            f"could not store the fetch of {ids[0]}"
+            if len(ids) == 1
+            else f"could not store the fetches of {len(ids)} sources ({ids[0]}, …)"
+        )
+        with self._transaction(action, write=True) as conn:
+            return write_fetches(conn, units, now, action=action)
 
     def list_attempts(self, source_id: str, *, limit: int = 20) -> list[FetchAttempt]:
         """The latest fetch attempts of a source, newest first."""
@@ -620,90 +604,9 @@ def _upsert(conn: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(table)
 
 
-@functools.cache
-def _insert_entries_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    """INSERT … ON CONFLICT (source_id, key) DO UPDATE, built once per dialect.
-
-    ON CONFLICT because another writer may have inserted the same entry meanwhile.
-    """
-    e = tables.entries
-    stmt = postgresql.insert(e) if dialect == "postgresql" else sqlite.insert(e)
-    return stmt.on_conflict_do_update(
-        index_elements=[e.c.source_id, e.c.key],
-        set_={name: stmt.excluded[name] for name in (*_ENTRY_FIELDS, "last_seen_at")},
-    )
-
-
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-_UPDATE_STATE: Final = (
-    update(tables.sources)
-    .where(tables.sources.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in (*_STATE_FIELDS, "updated_at")})
-)
-_UPDATE_ENTRY: Final = (
-    update(tables.entries)
-    .where(
-        tables.entries.c.source_id == bindparam("b_source_id"),
-        tables.entries.c.key == bindparam("b_key"),
-    )
-    .values({name: bindparam(f"b_{name}") for name in (*_ENTRY_FIELDS, "last_seen_at")})
-)
-
-
-def _upsert_entries(
-    conn: Connection, source_id: str, entries: Sequence[FeedEntry], now: datetime
-) -> EntryCounts:
-    e = tables.entries
-    unique: dict[str, FeedEntry] = {}
-    for entry in entries:
-        unique.setdefault(entry.key, entry)
-    stored: dict[str, str] = {}
-    for chunk in _chunks(list(unique)):
-        query = select(e.c.key, e.c.content_hash).where(
-            e.c.source_id == source_id, e.c.key.in_(chunk)
-        )
-        stored.update((key, content_hash) for key, content_hash in conn.execute(query))
-
-    new = [entry for key, entry in unique.items() if key not in stored]
-    changed = [
-        entry
-        for key, entry in unique.items()
-        if key in stored and stored[key] != entry.content_hash
-    ]
-    same = [key for key, entry in unique.items() if stored.get(key) == entry.content_hash]
-
-    if new:
-        rows = [
-            {
-                "source_id": source_id,
-                "key": entry.key,
-                **_entry_values(entry),
-                "first_seen_at": now,
-                "last_seen_at": now,
-            }
-            for entry in new
-        ]
-        conn.execute(_insert_entries_statement(conn.dialect.name), rows)
-    if changed:
-        params = [
-            {
-                "b_source_id": source_id,
-                "b_key": entry.key,
-                "b_last_seen_at": now,
-                **{f"b_{name}": value for name, value in _entry_values(entry).items()},
-            }
-            for entry in changed
-        ]
-        conn.execute(_UPDATE_ENTRY, params)
-    for chunk in _chunks(same):
-        conn.execute(
-            update(e).where(e.c.source_id == source_id, e.c.key.in_(chunk)).values(last_seen_at=now)
-        )
-    return EntryCounts(new=len(new), updated=len(changed), unchanged=len(same))
 
 
 # -- rows <-> model --------------------------------------------------------------
@@ -759,10 +662,6 @@ def _state_from_row(row: Row[Any]) -> SourceState:
     return SourceState(source_id=row.id, **{name: getattr(row, name) for name in _STATE_FIELDS})
 
 
-def _entry_values(entry: FeedEntry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-
-
 def _entry_from_row(row: Row[Any]) -> Entry:
     return Entry(
         id=row.id,
@@ -772,19 +671,6 @@ def _entry_from_row(row: Row[Any]) -> Entry:
         last_seen_at=row.last_seen_at,
         **{name: getattr(row, name) for name in _ENTRY_FIELDS},
     )
-
-
-def _attempt_values(attempt: FetchAttempt) -> dict[str, Any]:
-    return {
-        "source_id": attempt.source_id,
-        "started_at": attempt.started_at,
-        "duration_ms": round(attempt.duration.total_seconds() * 1000),
-        "outcome": attempt.outcome.value,
-        "http_status": attempt.http_status,
-        "error": attempt.error,
-        "new": attempt.new,
-        "updated": attempt.updated,
-    }
 
 
 def _attempt_from_row(row: Row[Any]) -> FetchAttempt:

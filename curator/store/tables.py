@@ -113,19 +113,23 @@ entries = Table(
     UniqueConstraint("source_id", "key"),
     Index(None, "source_id", "first_seen_at"),
     Index(None, "first_seen_at"),
+    # An entry's article page is the one stored for its link (articles.url). A hash
+    # index on PostgreSQL: a btree cannot hold a link longer than about 2,700 bytes.
+    Index(None, "link", postgresql_using="hash"),
 )
 
-# One row per entry whose article page was fetched (or failed to be): the raw page,
-# gzip-compressed so extraction can be re-run without re-fetching, and what the
-# extractor made of it.
+# One row per article page URL (#11): the raw page, gzip-compressed so extraction can
+# be re-run without re-fetching, and what the extractor made of it. An entry's article
+# is the row whose url is the entry's link, so entries of several feeds (or an entry
+# whose key changed) that link to one page share it: fetched once, stored once. The
+# unique key is url_key (sha256 of url): PostgreSQL cannot put long text in a btree.
 articles = Table(
     "articles",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("entry_id", Integer, ForeignKey("entries.id"), nullable=False, unique=True),
-    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
     # the fetch
     Column("url", Text, nullable=False),
+    Column("url_key", String(64), nullable=False, unique=True),
     Column("final_url", Text),
     Column("http_status", Integer),
     Column("content_type", Text),
@@ -150,7 +154,7 @@ articles = Table(
     Column("extracted_at", UTCDateTime),
     Column("extraction_version", String(64)),
     Column("extract_error", Text),
-    Index(None, "source_id", "fetched_at"),
+    Index(None, "url", postgresql_using="hash"),
 )
 
 quotes = Table(

@@ -84,7 +84,7 @@ def _world(store: Store) -> dict[str, int]:
         if key != "a3":
             article = Article(text=f"Body of {key}.", canonical_url=f"https://canon/{key}")
             extraction = Extraction(article=article, version="a1+q1")
-        ids[f"art:{key}"] = store.save_article(source_id, page, extraction, now=now)
+        ids[f"art:{key}"] = store.save_article(page, extraction, now=now)
     return ids
 
 

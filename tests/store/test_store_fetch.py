@@ -166,7 +166,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
 def test_error_raised_midway_rolls_everything_back(
     store: Store, state: SourceState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import curator.store._store as impl
+    import curator.store._fetches as impl
 
     real = impl._upsert_entries
 
@@ -221,3 +221,30 @@ def test_missing_entry_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError) as info:
         store.get_entry(12345)
     assert info.value.object_id == "12345"
+
+
+def test_several_sources_in_one_transaction(store: Store, state: SourceState) -> None:
+    other = store.get_source_state("other")
+    store.apply_fetch(fetched(state, T0), make_attempt(), [make_entry("a")], now=T0)
+    units = [
+        (fetched(state, T1), make_attempt(started_at=T1), [make_entry("a"), make_entry("b")]),
+        (fetched(other, T1), make_attempt("other", started_at=T1), [make_entry("a")]),
+    ]
+    counts = store.apply_fetches(units, now=T1)
+    assert counts == [EntryCounts(new=1, unchanged=1), EntryCounts(new=1)]
+    assert [store.count_entries(s) for s in ("src", "other")] == [2, 1]
+    assert store.get_source_state("other") == fetched(other, T1)
+    assert [a.new for a in store.list_attempts("src")] == [1, 1]
+
+
+def test_several_sources_are_all_or_nothing(store: Store, state: SourceState) -> None:
+    other = store.get_source_state("other")
+    units = [
+        (fetched(state, T1), make_attempt(), [make_entry("a")]),
+        (fetched(other, T1), make_attempt("other"), [make_entry("b", content_hash=None)]),
+    ]
+    with pytest.raises(StoreError, match="could not store the fetches of 2 sources"):
+        store.apply_fetches(units, now=T1)
+    assert store.count_entries() == 0
+    assert store.get_source_state("src") == state
+    assert store.list_attempts("src") == []

@@ -31,8 +31,8 @@ def connection(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def test_head_is_0011() -> None:
-    assert head_revision() == "0011"
+def test_head_is_0012() -> None:
+    assert head_revision() == "0012"
 
 
 def test_upgrade_from_0001_keeps_data(empty_store: Store, connection: Connection) -> None:
