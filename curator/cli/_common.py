@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -259,6 +260,14 @@ def _json_line(value: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _json_lines(values: Iterable[dict[str, Any]]) -> None:
+    """`_json_line` for many objects, written at once: not a system call per line."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+    text = "".join(encode(value) + "\n" for value in values)
+    sys.stdout.write(_C1_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    sys.stdout.flush()
+
+
 _C1_CHARS = re.compile(r"[\x7f-\x9f]")
 
 
@@ -273,4 +282,5 @@ def _json_default(value: object) -> object:
 def _when(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    # isoformat: strftime is slower, and `curator status` prints two dates per source.
+    return value.astimezone(UTC).isoformat(" ", "seconds")[:19] + " UTC"

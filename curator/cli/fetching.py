@@ -11,11 +11,6 @@ from typing import Any
 
 import typer
 from rich.cells import cell_len
-from rich.progress import BarColumn
-from rich.progress import MofNCompleteColumn
-from rich.progress import Progress
-from rich.progress import TextColumn
-from rich.progress import TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -23,8 +18,10 @@ import curator
 from curator import ArticleReport
 from curator import ExtractResult
 from curator import FetchOutcome
+from curator import Node
 from curator import Quote
 from curator import SourceReport
+from curator import SourceStatus
 from curator import StoredQuote
 
 if TYPE_CHECKING:
@@ -35,6 +32,7 @@ from curator.cli._common import EXIT_FAILURES
 from curator.cli._common import _curator
 from curator.cli._common import _errors
 from curator.cli._common import _json_line
+from curator.cli._common import _json_lines
 from curator.cli._common import _line
 from curator.cli._common import _text
 from curator.cli._common import _visible
@@ -99,6 +97,13 @@ def fetch(
     and gone ones (410) are skipped with "paused until …" unless --force. Exit 1 if any
     source or article page failed; 4 if another fetch is running (unless --wait).
     """
+
+    # Imported here: the other commands (`status`) start without the progress display.
+    from rich.progress import BarColumn
+    from rich.progress import MofNCompleteColumn
+    from rich.progress import Progress
+    from rich.progress import TextColumn
+    from rich.progress import TimeElapsedColumn
 
     def waiting(pid: int | None) -> None:
         holder = f" (pid {pid})" if pid else ""
@@ -217,31 +222,17 @@ def articles_retry(
 @app.command()
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per source")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines: one per running node, then per source")
+    ] = False,
 ) -> None:
     """The running daemons (nodes), then per source: entries, last success, last error,
-    failures, next due, gone."""
+    failures, next due, gone. Reads the database only, and writes nothing."""
     with _curator(ctx, sources_file=False) as facade:
+        nodes = facade.running_nodes()
         rows = facade.status()
-        nodes = [] if as_json else facade.running_nodes()
     if as_json:
-        for row in rows:
-            _json_line(
-                {
-                    "source": row.source_id,
-                    "name": row.name,
-                    "enabled": row.enabled,
-                    "url": row.url,
-                    "entries": row.entries,
-                    "last_success": row.last_success_at,
-                    "last_error": row.last_error,
-                    "last_error_at": row.last_error_at,
-                    "consecutive_failures": row.consecutive_failures,
-                    "next_due": row.next_due_at,
-                    "gone": row.gone,
-                    "failed_pages": row.failed_pages,
-                }
-            )
+        _json_lines([*({"node": _node_json(node)} for node in nodes), *map(_status_json, rows)])
         return
     if nodes:
         node_table = Table(title="nodes")
@@ -264,10 +255,11 @@ def status(
         "failures",
         "next due",
         "failed pages",
+        "last error",
     )
     cells = [
         (
-            row.source_id + (" (gone)" if row.gone else ""),
+            _visible(row.source_id) + (" (gone)" if row.gone else ""),
             "yes" if row.enabled else "no",
             str(row.entries),
             _when(row.last_success_at),
@@ -279,18 +271,46 @@ def status(
         for row in rows
     ]
     if len(cells) > _RICH_TABLE_MAX_ROWS:
-        _print_plain_table((*columns, "last error"), cells)
+        _print_plain_table(columns, cells)
         return
     table = Table(title="sources")
-    for column in (*columns, "last error"):
+    for column in columns:
         table.add_column(column)
     for row_cells, row in zip(cells, rows, strict=True):
         table.add_row(
-            Text(row.source_id) + (Text(" (gone)", style="yellow") if row.gone else ""),
+            _text(row.source_id) + (Text(" (gone)", style="yellow") if row.gone else ""),
             *row_cells[1:-1],
             Text(row_cells[-1]),
         )
     out.print(table)
+
+
+def _node_json(node: Node) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "host": node.host,
+        "pid": node.pid,
+        "started_at": node.started_at,
+        "heartbeat_at": node.heartbeat_at,
+        "work": node.work,
+    }
+
+
+def _status_json(row: SourceStatus) -> dict[str, Any]:
+    return {
+        "source": row.source_id,
+        "name": row.name,
+        "enabled": row.enabled,
+        "url": row.url,
+        "entries": row.entries,
+        "last_success": row.last_success_at,
+        "last_error": row.last_error,
+        "last_error_at": row.last_error_at,
+        "consecutive_failures": row.consecutive_failures,
+        "next_due": row.next_due_at,
+        "gone": row.gone,
+        "failed_pages": row.failed_pages,
+    }
 
 
 #: Rich lays out a table cell by cell: 10,000 rows took 10 s. Longer ones print plainly.
@@ -299,15 +319,23 @@ _RICH_TABLE_MAX_ROWS = 500
 
 def _print_plain_table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     """Columns padded to their widest cell, two spaces apart; cells made visible already."""
-    widths = [max([cell_len(c), *(cell_len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    widths = [max(map(_cell_width, column)) for column in zip(columns, *rows, strict=True)]
     widths[-1] = 0  # the last column is not padded
 
     def line(cells: tuple[str, ...]) -> str:
-        padded = (c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True))
-        return "  ".join(padded).rstrip()
+        return "  ".join(map(_pad, cells, widths)).rstrip()
 
-    out.file.write("\n".join([line(columns), *(line(r) for r in rows)]) + "\n")
+    out.file.write("\n".join([line(columns), *map(line, rows)]) + "\n")
     out.file.flush()
+
+
+def _cell_width(cell: str) -> int:
+    """Terminal columns: one per character in ASCII (nearly every cell), else Rich's count."""
+    return len(cell) if cell.isascii() else cell_len(cell)
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell.ljust(width) if cell.isascii() else cell + " " * (width - cell_len(cell))
 
 
 # --- extraction and quotes --------------------------------------------------------------

@@ -282,9 +282,8 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
     def source_statuses(self) -> list[SourceStatus]:
         """`curator status`: every source not removed, by id, in one query."""
         s, e, a = tables.sources, tables.entries, tables.articles
-        counts = (
-            select(e.c.source_id, func.count().label("entries")).group_by(e.c.source_id).subquery()
-        )
+        # Counted per source through its index (faster than grouping every entry first).
+        entries = select(func.count()).where(e.c.source_id == s.c.id).scalar_subquery()
         # A page counts for every source whose entries link to it (#11: one per URL).
         failed = (
             select(e.c.source_id, func.count(func.distinct(a.c.id)).label("failed_pages"))
@@ -299,7 +298,7 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
                 s.c.name,
                 s.c.enabled,
                 s.c.url,
-                func.coalesce(counts.c.entries, 0).label("entries"),
+                entries.label("entries"),
                 s.c.last_success_at,
                 s.c.last_error,
                 s.c.last_error_at,
@@ -308,21 +307,31 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
                 s.c.gone,
                 func.coalesce(failed.c.failed_pages, 0).label("failed_pages"),
             )
-            .select_from(
-                s.outerjoin(counts, counts.c.source_id == s.c.id).outerjoin(
-                    failed, failed.c.source_id == s.c.id
-                )
-            )
+            .select_from(s.outerjoin(failed, failed.c.source_id == s.c.id))
             .where(s.c.removed == false())
             .order_by(s.c.id)
         )
         with self._transaction("could not read the source status") as conn:
-            return [
-                SourceStatus(
-                    source_id=row.id, **{k: v for k, v in row._mapping.items() if k != "id"}
-                )
-                for row in conn.execute(query)
-            ]
+            rows = conn.execute(query).all()
+        # By position, in the query's order: through Row._mapping, 10,000 rows took
+        # longer than the query itself.
+        return [
+            SourceStatus(
+                source_id=row[0],
+                name=row[1],
+                enabled=row[2],
+                url=row[3],
+                entries=row[4],
+                last_success_at=row[5],
+                last_error=row[6],
+                last_error_at=row[7],
+                consecutive_failures=row[8],
+                next_due_at=row[9],
+                gone=row[10],
+                failed_pages=row[11],
+            )
+            for row in rows
+        ]
 
     def list_sources(self, *, include_removed: bool = False) -> list[Source]:
         """The stored source configurations, by id (``line`` is not stored)."""

@@ -1,10 +1,10 @@
 """`curator web` as a real subprocess on a free loopback port, for tests and benches.
 
-    from webserver import running_web, login
+    from webserver import running_web
 
     with running_web(database_url=url, data_dir=tmp_path) as server:
-        client = server.client()            # an httpx.Client on server.url, logged in
-        page = client.get("/")
+        with closing(server.client()) as client:  # an httpx.Client, logged in
+            page = client.get("/")
 
 `running_web` migrates the database (`curator db upgrade`) unless told not to, adds the
 user (`curator users add --password-stdin`), starts `curator web --port N`, waits for
@@ -80,7 +80,8 @@ class WebServer:
     log_path: Path
 
     def client(self, *, logged_in: bool = True) -> httpx.Client:
-        """An httpx client on this server (cookies kept); logged in as ``user``."""
+        """An httpx client on this server (cookies kept), logged in as ``user``; close it
+        (``with contextlib.closing(server.client()) as client:``)."""
         client = httpx.Client(base_url=self.url, timeout=30)
         if logged_in:
             answer = login(client, self.user, self.password)
