@@ -58,12 +58,19 @@ from curator.model import SourceReport
 from curator.model import SourceStatus
 from curator.model import StoredQuote
 from curator.model import User
+from curator.readmodels import DraftPage
+from curator.readmodels import DraftQuery
+from curator.readmodels import QueuePage
+from curator.readmodels import SourceHealth
+from curator.readmodels import SpeakerQuote
+from curator.readmodels import VoicesReport
 from curator.store import Store
 
 if TYPE_CHECKING:
     from curator.core import drafting
     from curator.core import extraction
     from curator.core import publishing
+    from curator.core import reading
     from curator.core import refresh
     from curator.core import reviewing
     from curator.core import units as _units
@@ -74,6 +81,7 @@ else:  # loaded at first use: `status` needs none of the stages (httpx, trafilat
     extraction = lazy_module("curator.core.extraction")
     publishing = lazy_module("curator.core.publishing")
     refresh = lazy_module("curator.core.refresh")
+    reading = lazy_module("curator.core.reading")
     reviewing = lazy_module("curator.core.reviewing")
     _units = lazy_module("curator.core.units")
     users = lazy_module("curator.core.users")
@@ -449,6 +457,50 @@ class Curator:
 
     def publish_status(self) -> list[LedgerRow]:
         return publishing.publish_status(self._ctx)
+
+    # --- read models (the web desk, `drafts list`) ---------------------------------
+
+    def draft_queue(
+        self,
+        query: DraftQuery | None = None,
+        *,
+        starting_after: int | None = None,
+        limit: int = 50,
+    ) -> QueuePage:
+        """Drafts matching ``query``, newest first, ``limit`` at a time: pass a page's
+        ``next_after`` as ``starting_after`` for the next one (keyset paging). With
+        the counts per state (the query without its states). ``query.search`` is the
+        database's full-text search over headline, summary and quotes. Reads only."""
+        return reading.draft_queue(
+            self._ctx, query or DraftQuery(), starting_after=starting_after, limit=limit
+        )
+
+    def draft_page(self, draft_id: int) -> DraftPage:
+        """The draft with why it is flagged, its article text, every extracted quote
+        (offsets, speaker, confidence) with the checks it failed, its history, where
+        it went (ledger) and its copying budget. Reads only."""
+        return reading.draft_page(self._ctx, draft_id)
+
+    def source_health(self, source_id: str | None = None) -> list[SourceHealth]:
+        """Per source (or one): its status, latest failed article pages and the
+        entries its filters dropped, with why. Reads only."""
+        return reading.source_health(self._ctx, source_id)
+
+    def voices(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        source_id: str | None = None,
+        limit: int = 100,
+    ) -> VoicesReport:
+        """Who gets quoted in the drafts (not rejected) made in a period: speakers by
+        number of quotes, per source, and the quotes with no known speaker."""
+        return reading.voices(self._ctx, since=since, until=until, source_id=source_id, limit=limit)
+
+    def speaker_quotes(self, speaker: str, *, limit: int = 200) -> list[SpeakerQuote]:
+        """A speaker's quotes with their drafts, newest first."""
+        return reading.speaker_quotes(self._ctx, speaker, limit=limit)
 
     # --- status ----------------------------------------------------------------
 

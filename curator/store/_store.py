@@ -63,6 +63,7 @@ from curator.store._fetches import write_fetches
 from curator.store._ledger import LedgerStore
 from curator.store._lock import file_lock
 from curator.store._nodes import NodeStore
+from curator.store._reading import ReadingStore
 from curator.store._users import UserStore
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ _CONFIG_FIELDS: Final = (
 )
 
 
-class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, UserStore):
+class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, ReadingStore, UserStore):
     """curator's database: SQLite (a file) or PostgreSQL, by URL.
 
     ``postgresql://`` URLs use the psycopg (3) driver. Use it as a context
