@@ -272,6 +272,11 @@ class PublishModel(BaseModel):
     targets: list[Any] | None = None  # each a TargetModel, validated apart
 
 
+class DaemonModel(BaseModel):
+    model_config = _STRICT
+    shutdown_deadline: Duration | None = None
+
+
 class DocumentModel(BaseModel):
     """The file's top level. Each section, each source and each target is validated apart
     (one bad part hides no error in another)."""
@@ -282,6 +287,7 @@ class DocumentModel(BaseModel):
     curate: Any = None  # CurateModel
     sources: list[Any] | None = None  # each a SourceModel
     publish: Any = None  # PublishModel
+    daemon: Any = None  # DaemonModel
 
 
 # --- errors as sentences ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError
 
 from curator._schema import CurateModel
+from curator._schema import DaemonModel
 from curator._schema import DefaultsModel
 from curator._schema import DocumentModel
 from curator._schema import FetchModel
@@ -57,6 +58,7 @@ DEFAULT_MAX_BACKOFF = timedelta(hours=24)
 DEFAULT_EXCERPT_FRACTION = 0.25  # summary, attribution, excerpt and quotes together (#9)
 DEFAULT_EXCERPT_MAX_WORDS = 250
 DEFAULT_DEDUP_THRESHOLD = 0.6
+DEFAULT_SHUTDOWN_DEADLINE = timedelta(seconds=30)
 
 #: Every setting with its one-line help. tests/test_docs.py checks README documents each.
 SETTINGS_HELP: dict[str, str] = {
@@ -84,6 +86,7 @@ SETTINGS_HELP: dict[str, str] = {
     "publish.site_url": "the static site's public URL (links in the Atom feed)",
     "publish.canonical_to_source": "rel=canonical of a post points at the source article",
     "publish.targets": "where approved drafts go: static (default), webhook, wordpress",
+    "daemon.shutdown_deadline": "on SIGTERM, how long the daemon's work in flight may finish",
     "CURATOR_DATABASE_URL": "SQLAlchemy URL of the database (default sqlite:///<data dir>/curator.db)",
     "CURATOR_SOURCES": "path of sources.yaml (default ./sources.yaml)",
     "CURATOR_DATA_DIR": "runtime data directory (default ./data)",
@@ -144,6 +147,11 @@ class PublishSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DaemonSettings:
+    shutdown_deadline: timedelta = DEFAULT_SHUTDOWN_DEADLINE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -152,6 +160,7 @@ class Settings:
     defaults: SourceDefaults = field(default_factory=SourceDefaults)
     curate: CurateSettings = field(default_factory=CurateSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
     sources: tuple[Source, ...] = ()
 
 
@@ -351,6 +360,7 @@ class _Document:
         sources = self.sources(raw_sources, defaults) if isinstance(raw_sources, list) else ()
         curate = self.curate(top.get("curate"))
         publish = self.publish(top.get("publish"))
+        daemon = self.validated(DaemonModel, top.get("daemon"), ("daemon",))
         if self.errors:
             self.errors.sort(key=lambda e: e.line or 0)
             raise ConfigError.several(self.errors)
@@ -362,6 +372,7 @@ class _Document:
             defaults=defaults,
             curate=curate,
             publish=publish,
+            daemon=DaemonSettings(**_written(daemon)),
             sources=sources,
         )
 
@@ -530,6 +541,7 @@ def load_settings(
         defaults=parsed.defaults,
         curate=parsed.curate,
         publish=parsed.publish,
+        daemon=parsed.daemon,
         sources=parsed.sources,
     )
 

@@ -53,7 +53,6 @@ from curator import __version__
 logger = logging.getLogger(__name__)
 
 DEFAULT_TICK = timedelta(minutes=1)
-DEFAULT_SHUTDOWN_DEADLINE = timedelta(seconds=30)
 #: How often the node's heartbeat row is written (`curator status` shows the nodes).
 HEARTBEAT_EVERY = timedelta(seconds=10)
 #: Items of one stage in flight at once (each unit also obeys the fetcher's limits).
@@ -83,16 +82,25 @@ def run_daemon(
     *,
     tick: timedelta = DEFAULT_TICK,
     max_ticks: int | None = None,
-    shutdown_deadline: timedelta = DEFAULT_SHUTDOWN_DEADLINE,
+    shutdown_deadline: timedelta | None = None,
     reload: Factory | None = None,
     on_tick: Callable[[TickReport], None] | None = None,
 ) -> int:
     """Run ticks until SIGINT/SIGTERM (or ``max_ticks``); returns the number of ticks.
 
-    ``reload`` builds a facade from sources.yaml again (on SIGHUP); the daemon closes
-    the facades it built, never ``facade``. Raises `BusyError` at once when another
-    daemon runs on the same SQLite database.
+    ``shutdown_deadline`` overrides the setting ``daemon.shutdown_deadline`` (which a
+    reload may change). ``reload`` builds a facade from sources.yaml again (on SIGHUP);
+    the daemon closes the facades it built, never ``facade``. Raises `BusyError` at once
+    when another daemon runs on the same SQLite database, `ConfigError` for
+    ``max_ticks`` on PostgreSQL (ticks are shared there), and the task worker's
+    `StoreError` when it ends by itself on PostgreSQL (e.g. the database went away).
     """
+    if max_ticks is not None and facade.database_url.startswith("postgresql"):
+        raise ConfigError(
+            "works on SQLite only: on PostgreSQL the ticks are the task queue's, shared by"
+            " every node; stop a daemon with SIGTERM",
+            field="--max-ticks",
+        )
     with facade.single_node_lock("daemon"):
         daemon = Daemon(
             facade,
@@ -106,6 +114,8 @@ def run_daemon(
             asyncio.run(daemon.run())
         finally:
             daemon.close()
+        if daemon.failure is not None:
+            raise daemon.failure  # the CLI exits non-zero (3 for a StoreError)
         return daemon.ticks
 
 
@@ -118,7 +128,7 @@ class Daemon:
         *,
         tick: timedelta,
         max_ticks: int | None,
-        shutdown_deadline: timedelta,
+        shutdown_deadline: timedelta | None,
         reload: Factory | None,
         on_tick: Callable[[TickReport], None] | None,
     ) -> None:
@@ -126,7 +136,7 @@ class Daemon:
         self._own_facade = False  # the caller's facade is the caller's to close
         self._tick_every = tick
         self._max_ticks = max_ticks
-        self._deadline = shutdown_deadline
+        self._deadline_override = shutdown_deadline
         self._reload = reload
         self._on_tick = on_tick
         self.ticks = 0
@@ -139,6 +149,15 @@ class Daemon:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self.work = "starting"  # what the node has in hand (heartbeat, status)
         self._node: Node | None = None
+        #: Why the PostgreSQL task worker ended by itself; `run_daemon` raises it.
+        self.failure: BaseException | None = None
+
+    @property
+    def _deadline(self) -> timedelta:
+        """The CLI's --shutdown-deadline, else the setting of the configuration in use."""
+        if self._deadline_override is not None:
+            return self._deadline_override
+        return self.facade.settings.daemon.shutdown_deadline
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -232,7 +251,8 @@ class Daemon:
             wake.cancel()
             if worker.done():
                 if not worker.cancelled() and (error := worker.exception()) is not None:
-                    logger.error("task worker failed: %s", error)
+                    logger.error("%s", error)
+                    self.failure = error
                 self.stop()
                 return
             worker_stop.set()  # its running jobs get the deadline
@@ -556,7 +576,6 @@ def _seconds(value: timedelta) -> str:
 
 
 __all__ = [
-    "DEFAULT_SHUTDOWN_DEADLINE",
     "DEFAULT_TICK",
     "JsonFormatter",
     "TickReport",

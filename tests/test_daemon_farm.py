@@ -62,10 +62,13 @@ def farm_stats(base_url: str) -> dict[str, int]:
         return stats
 
 
-def write_sources(path: Path, sources: list[tuple[str, str]], *, interval: str = "2s") -> None:
+def write_sources(
+    path: Path, sources: list[tuple[str, str]], *, interval: str = "2s", extra: str = ""
+) -> None:
     lines = [
         "fetch: {allow_private_networks: true}",  # the farm's article pages are on loopback
         f"defaults: {{interval: {interval}}}",
+        *([extra] if extra else []),
         "sources:",
     ]
     lines += [f"  - {{id: {source_id}, url: '{url}', robots: false}}" for source_id, url in sources]
@@ -215,11 +218,8 @@ def test_retry_after_is_honoured(tmp_path: Path, daemons: list[Daemon]) -> None:
         assert busy.paths() == ["/busy.xml"]
 
 
-def test_sigterm_mid_run_exits_0_with_nothing_half_written(
-    tmp_path: Path, daemons: list[Daemon]
-) -> None:
-    # Article pages that take longer than the shutdown deadline: SIGTERM arrives while
-    # they are in flight, and the deadline cancels them.
+def slow_pages_server() -> FeedServer:
+    """A feed of 4 entries whose article pages take 30 s: longer than any deadline here."""
     routes: dict[str, Reply] = {
         f"/a/{k}.html": Reply(body=b"<html><p>slow</p></html>", delay=30) for k in range(4)
     }
@@ -227,19 +227,32 @@ def test_sigterm_mid_run_exits_0_with_nothing_half_written(
         f"<item><title>Story {k}</title><link>{{base}}/a/{k}.html</link><guid>{k}</guid></item>"
         for k in range(4)
     )
-    with FeedServer(routes) as server:
-        body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>"
-        server.routes["/feed.xml"] = Reply(
-            body=body.replace("{base}", server.base_url).encode(),
-            headers={"Content-Type": "application/rss+xml"},
-        )
+    server = FeedServer(routes)
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>"
+    server.routes["/feed.xml"] = Reply(
+        body=body.replace("{base}", server.base_url).encode(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    return server
+
+
+def stop_with_pages_in_flight(daemon: Daemon, server: FeedServer) -> None:
+    daemon.wait_for("the feed stored", lambda _: len(daemon.source_runs("slow")) >= 1)
+    while not server.paths().count("/a/0.html"):
+        time.sleep(0.05)  # a page is in flight
+    assert daemon.stop() == 0
+
+
+def test_sigterm_mid_run_exits_0_with_nothing_half_written(
+    tmp_path: Path, daemons: list[Daemon]
+) -> None:
+    # Article pages that take longer than the shutdown deadline: SIGTERM arrives while
+    # they are in flight, and the deadline cancels them.
+    with slow_pages_server() as server:
         write_sources(tmp_path / "sources.yaml", [("slow", server.url("/feed.xml"))])
         daemon = Daemon(tmp_path, "--shutdown-deadline", "1s")
         daemons.append(daemon)
-        daemon.wait_for("the feed stored", lambda _: len(daemon.source_runs("slow")) >= 1)
-        while not server.paths().count("/a/0.html"):
-            time.sleep(0.05)  # a page is in flight
-        assert daemon.stop() == 0
+        stop_with_pages_in_flight(daemon, server)
     messages = [e["message"] for e in daemon.events]
     assert any("shutdown deadline" in m for m in messages), messages
     with sqlite3.connect(daemon.database) as db:
@@ -282,3 +295,25 @@ def test_sighup_reloads_sources_and_a_broken_file_keeps_the_old_ones(
     assert daemon.stop() == 0
     assert len(daemon.source_runs("farm-0")) == 1  # not due for an hour, reload or not
     assert any(e["message"] == "configuration reloaded: 2 sources" for e in daemon.events)
+
+
+@pytest.mark.parametrize(
+    ("flag", "deadline"),
+    [([], "2.0 s"), (["--shutdown-deadline", "1s"], "1.0 s")],
+    ids=["setting", "flag-over-setting"],
+)
+def test_the_shutdown_deadline_setting_and_the_flag_over_it(
+    tmp_path: Path, daemons: list[Daemon], flag: list[str], deadline: str
+) -> None:
+    with slow_pages_server() as server:
+        write_sources(
+            tmp_path / "sources.yaml",
+            [("slow", server.url("/feed.xml"))],
+            extra="daemon: {shutdown_deadline: 2s}",
+        )
+        daemon = Daemon(tmp_path, *flag)
+        daemons.append(daemon)
+        stop_with_pages_in_flight(daemon, server)
+    messages = [e["message"] for e in daemon.events]
+    assert f"SIGTERM: stopping (in-flight work has {deadline} to finish)" in messages, messages
+    assert f"shutdown deadline ({deadline}) reached: cancelling the work in flight" in messages

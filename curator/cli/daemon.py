@@ -32,11 +32,13 @@ def daemon(
         int | None, typer.Option("--max-ticks", help="stop after this many ticks")
     ] = None,
     shutdown_deadline: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--shutdown-deadline", help="on SIGTERM, how long work in flight may take to finish"
+            "--shutdown-deadline",
+            help="on SIGTERM, how long work in flight may take to finish"
+            " [default: daemon.shutdown_deadline in sources.yaml, else 30s]",
         ),
-    ] = "30s",
+    ] = None,
     log_format: Annotated[
         str, typer.Option("--log-format", help="text or json (one object per line)")
     ] = "text",
@@ -50,7 +52,7 @@ def daemon(
     options: Options = ctx.obj
     with _errors():
         every = curator.parse_duration(tick)
-        deadline = curator.parse_duration(shutdown_deadline)
+        deadline = None if shutdown_deadline is None else curator.parse_duration(shutdown_deadline)
     if every.total_seconds() <= 0:
         raise typer.BadParameter("--tick must be positive")
     if log_format not in ("text", "json"):

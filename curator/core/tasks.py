@@ -246,31 +246,57 @@ def build_app(database_url: str, units: Units, options: WorkerOptions) -> procra
 
 async def run_worker(ctx: Context, options: WorkerOptions, stop: asyncio.Event | None) -> None:
     """Run tasks until ``stop`` is set (or the task is cancelled), then finish the
-    running jobs. One fetcher serves every job of this worker."""
+    running jobs. One fetcher serves every job of this worker.
+
+    `StoreError` when the worker ends without being asked to: procrastinate stops its
+    worker when its listener or its periodic deferrer fails (the database went away),
+    and a daemon must then exit non-zero rather than idle or stop "successfully"."""
     if ctx.store.path is not None:
         raise StoreError("task workers need PostgreSQL; on SQLite one daemon runs the ticks")
-    async with make_fetcher(ctx) as fetcher:
-        app = build_app(ctx.settings.database_url, Units(ctx, fetcher), options)
-        async with app.open_async():
-            worker = asyncio.create_task(
-                app.run_worker_async(
-                    queues=[QUEUE],
-                    name=options.node or "curator",
-                    concurrency=options.concurrency,
-                    install_signal_handlers=False,
-                    update_heartbeat_interval=options.heartbeat.total_seconds(),
-                    stalled_worker_timeout=options.stalled_after.total_seconds(),
-                    delete_jobs="successful",
-                )
-            )
-            if stop is None:
-                await worker
-                return
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not worker.done():
-                # procrastinate stops gracefully on cancel: running jobs finish first.
-                worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+    try:
+        async with make_fetcher(ctx) as fetcher:
+            app = build_app(ctx.settings.database_url, Units(ctx, fetcher), options)
+            async with app.open_async():
+                await _work(app, options, stop)
+    except (pexc.ProcrastinateException, psycopg.Error, OSError) as e:
+        raise StoreError(f"the task worker failed: {_causes(e)}") from e
+
+
+async def _work(app: procrastinate.App, options: WorkerOptions, stop: asyncio.Event | None) -> None:
+    worker = asyncio.create_task(
+        app.run_worker_async(
+            queues=[QUEUE],
+            name=options.node or "curator",
+            concurrency=options.concurrency,
+            install_signal_handlers=False,
+            update_heartbeat_interval=options.heartbeat.total_seconds(),
+            stalled_worker_timeout=options.stalled_after.total_seconds(),
+            delete_jobs="successful",
+        )
+    )
+    stopping = asyncio.create_task(asyncio.Event().wait() if stop is None else stop.wait())
+    try:
+        await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not worker.done():
+            # procrastinate stops gracefully on cancel: running jobs finish first.
+            worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    if stop is None or not stop.is_set():
+        raise StoreError(
+            "the task worker stopped by itself (a side task failed: is the database"
+            " reachable? the log above says why)"
+        )
+
+
+def _causes(error: BaseException) -> str:
+    """``error`` and its causes on one line: procrastinate wraps psycopg's reason."""
+    parts: list[str] = []
+    current: BaseException | None = error
+    while current is not None and len(parts) < 4:
+        text = " ".join(str(current).split())
+        parts.append(f"{type(current).__name__}: {text}" if text else type(current).__name__)
+        current = current.__cause__ or current.__context__
+    return " ← ".join(parts)
