@@ -221,9 +221,10 @@ def without_times(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def last_event(sample: Sample, draft_id: int) -> tuple[str, str, int, list[str], str | None]:
-    """(by, action, version, changes, note) of a draft's newest history event."""
+    """(by, action, version, changed fields, note) of a draft's newest history event."""
     event = sample.history(draft_id)[-1]
-    return event["by"], event["action"], event["version"], event["changes"], event["note"]
+    fields = [change["field"] for change in event["changes"]]
+    return event["by"], event["action"], event["version"], fields, event["note"]
 
 
 def kept_path(stderr: str) -> Path:
@@ -345,7 +346,12 @@ def test_drafts_show_renders_json_and_markdown(sample: Sample) -> None:
         *(f"  “{q['text']}” — {q['speaker']}" for q in FERRY_QUOTES),
         "",
         f"Source: {OUTLET} {FERRY_URL}",
+        "",
+        lines[-2],  # the "history" rule
+        lines[-1],
     ]
+    assert "history" in lines[-2]
+    assert re.fullmatch(r"v1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · created by curator", lines[-1])
 
     line = sample.draft(1)
     assert without_times(line) == FERRY_JSON
@@ -374,24 +380,24 @@ def test_unknown_draft_ids_exit_2(sample: Sample) -> None:
 
 def test_approve_reject_and_history_with_who_and_why(sample: Sample) -> None:
     several = sample.invoke("drafts", "approve", "1", "999", "3", "--by", "alice", "--note", "ok")
-    assert several.exit_code == 1  # one refused; the others were still approved
+    assert several.exit_code == 2  # one not found; the others were still approved
     assert several.stdout == "draft 1 approved (version 2)\ndraft 3 approved (version 2)\n"
     assert several.stderr.strip() == "draft 999: no draft with id 999"
     assert [sample.draft(i)["state"] for i in (1, 2, 3)] == ["approved", "new", "approved"]
 
     twice = sample.invoke("drafts", "approve", "1", "2", "--by", "bob")
-    assert twice.exit_code == 1
+    assert twice.exit_code == 5
     assert twice.stdout == "draft 2 approved (version 2)\n"
     assert twice.stderr.strip() == "draft 1: draft 1 is already approved"
     assert sample.draft(1)["version"] == 2
 
     rejected = sample.invoke("drafts", "reject", "3", "--by", "carol", "--note", "not our beat")
-    assert rejected.exit_code == 1
+    assert rejected.exit_code == 5
     assert (
         rejected.stderr.strip() == "draft 3: draft 3 is approved; only new drafts can be rejected"
     )
-    reopened = sample.invoke("drafts", "reopen", "3")
-    assert reopened.exit_code == 1
+    reopened = sample.invoke("drafts", "reopen", "3", "--by", "carol")
+    assert reopened.exit_code == 5
     assert reopened.stderr.strip() == (
         "draft 3: draft 3 is approved; only rejected drafts can be reopened"
     )
@@ -402,31 +408,33 @@ def test_approve_reject_and_history_with_who_and_why(sample: Sample) -> None:
         (e["draft"], e["by"], e["action"], e["version"], e["changes"], e["note"]) for e in history
     ] == [
         (1, "curator", "created", 1, [], None),
-        (1, "alice", "approved", 2, [], "ok"),
+        (1, "alice", "approved", 2, [{"field": "state", "old": "new", "new": "approved"}], "ok"),
     ]
     created, approved = (datetime.fromisoformat(e["at"]) for e in history)
     assert created <= approved <= datetime.now(UTC)
 
-    table = sample.invoke("drafts", "history", "1")
-    assert table.exit_code == 0, table.output
-    assert "┃ when" in table.stdout and "┃ who" in table.stdout and "┃ note ┃" in table.stdout
-    assert [row[1:] for row in table_lines(table.stdout)] == [
-        ["curator", "created", "1", "", ""],
-        ["alice", "approved", "2", "", "ok"],
-    ]
-    assert all(
-        re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row[0])
-        for row in table_lines(table.stdout)
-    )
+    shown = sample.invoke("drafts", "history", "1")
+    assert shown.exit_code == 0, shown.output
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(f"v1 · {when} · created by curator", lines[0])
+    assert re.fullmatch(f"v2 · {when} · approved by alice — ok", lines[1])
+    assert lines[2] == "    state: new → approved"
 
-    accept = sample.invoke("drafts", "accept-source", "1")
-    assert accept.exit_code == 1
+    accept = sample.invoke("drafts", "accept-source", "1", "--by", "carol")
+    assert accept.exit_code == 5
     assert accept.stderr.strip() == "draft 1: draft 1 has no proposed version to accept"
 
 
 def test_reject_then_reopen_records_the_user(sample: Sample) -> None:
     rejected = sample.invoke(
-        "drafts", "reject", "2", "--note", "not our beat", env={"USER": "zed", "USERNAME": None}
+        "drafts",
+        "reject",
+        "2",
+        "--note",
+        "not our beat",
+        env={"USER": "zed", "USERNAME": None, "LOGNAME": None, "CURATOR_REVIEWER": None},
     )
     assert rejected.exit_code == 0, rejected.output
     assert rejected.stdout == "draft 2 rejected (version 2)\n"
@@ -462,7 +470,7 @@ def test_edit_saves_the_editors_change_and_bumps_the_version(sample: Sample) -> 
 
     # Approving the version the reviewer saw before the edit is refused.
     stale = sample.invoke("drafts", "approve", "1", "--version", "1", "--by", "alice")
-    assert stale.exit_code == 1
+    assert stale.exit_code == 6
     assert stale.stderr.strip() == f"draft 1: {STALE}"
     assert sample.draft(1)["state"] == "new"
     both = sample.invoke("drafts", "approve", "1", "2", "--version", "2")
@@ -476,7 +484,7 @@ def test_edit_with_broken_front_matter_is_not_saved_and_the_text_is_kept(sample:
     before = sample.draft(1)
     original = sample.markdown(1)
     done = sample.run("drafts", "edit", "1", editor=editor("break_front_matter.py"))
-    assert done.returncode == 1
+    assert done.returncode == 5  # refused: an invalid edit
     assert done.stdout == ""
     assert "not saved: line 1: the front matter is not closed by a '---' line" in done.stderr
     path = kept_path(done.stderr)
@@ -513,7 +521,7 @@ def test_an_edit_that_misquotes_and_drops_the_excerpt_is_flagged_with_its_reason
     assert f"misquote · summary — {misquote}: “{words}”" in shown
     assert "thin · excerpt — no excerpt" in shown
     refused = sample.invoke("drafts", "approve", "1", "--by", "alice")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 5
     assert refused.stderr.strip() == (
         "draft 1: draft 1 is flagged (misquote): approving it needs --force and a note saying why"
     )
@@ -529,7 +537,7 @@ def test_edit_putting_words_not_in_the_source_in_a_quote_is_saved_flagged(sample
         {**FERRY_QUOTES[0], "text": "the ferry will run again on Monday"},
         *FERRY_QUOTES[1:],
     ]
-    assert last_event(sample, 1) == ("dan", "edited", 2, ["quotes"], None)
+    assert last_event(sample, 1) == ("dan", "edited", 2, ["quote 1"], None)
     listed = sample.invoke("drafts", "list")
     assert {row[0]: row[5] for row in table_lines(listed.stdout)} == {
         "3": "",
@@ -556,19 +564,22 @@ def test_edit_putting_words_not_in_the_source_in_a_quote_is_saved_flagged(sample
     ]
 
     refused = sample.invoke("drafts", "approve", "1", "--by", "alice")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 5
     assert refused.stderr.strip() == (
         "draft 1: draft 1 is flagged (verbatim): approving it needs --force and a note saying why"
     )
     no_note = sample.invoke("drafts", "approve", "1", "--force", "--by", "alice")
-    assert no_note.exit_code == 1
+    assert no_note.exit_code == 5
     assert no_note.stderr.strip() == (
         "draft 1: draft 1 is flagged (verbatim): --force needs a note saying why"
     )
     assert sample.draft(1)["state"] == "new"
     forced = sample.invoke("drafts", "approve", "1", "--force", "--note", "x", "--by", "alice")
     assert forced.exit_code == 0, forced.output
-    assert forced.stdout == "draft 1 approved (version 3)\n"
+    assert forced.stdout == (
+        "draft 1 approved (version 3)\n"
+        "  forced: verbatim overridden; it is published with this note\n"
+    )
     assert [(e["by"], e["action"], e["note"]) for e in sample.history(1)] == [
         ("curator", "created", None),
         ("dan", "edited", None),

@@ -413,7 +413,7 @@ def _print_history(events: Sequence[DraftEvent]) -> None:
             out.print(_line("    ", (f"{change.field}: ", "cyan"), _change_text(change)))
 
 
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORD = re.compile(r"(\S+)(\s*)")
 
 
 def _change_text(change: FieldChange) -> Text:
@@ -422,18 +422,32 @@ def _change_text(change: FieldChange) -> Text:
     old, new = change.old or "", change.new or ""
     if change.old is None or change.new is None or "\n" not in old + new and len(old + new) < 80:
         return _line(_text(old or "—", "red"), (" → ", "dim"), _text(new or "—", "green"))
-    before, after = _WORDS.findall(old), _WORDS.findall(new)
-    parts: list[Text | tuple[str, str] | str] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    return _line(*_word_diff(old, new))
+
+
+def _word_diff(old: str, new: str) -> list[Text]:
+    """git's --word-diff: [-removed-]{+added+} between unchanged words, the spacing of
+    the new text kept."""
+    before, after = _WORD.findall(old), _WORD.findall(new)
+
+    def words(tokens: list[tuple[str, str]]) -> str:
+        """The words of a run with the spacing between them, not after the last."""
+        return "".join(word + space for word, space in tokens[:-1]) + tokens[-1][0]
+
+    parts = [_text(new[: len(new) - len(new.lstrip())])]
+    matcher = difflib.SequenceMatcher(
+        a=[w for w, _ in before], b=[w for w, _ in after], autojunk=False
+    )
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            parts.append(_text("".join(before[a1:a2])))
+            parts.append(_text("".join(w + space for w, space in after[b1:b2])))
             continue
         if a2 > a1:
-            parts.append(_text("[-" + "".join(before[a1:a2]) + "-]", "red"))
+            parts.append(_text(f"[-{words(before[a1:a2])}-]", "red"))
         if b2 > b1:
-            parts.append(_text("{+" + "".join(after[b1:b2]) + "+}", "green"))
-    return _line(*parts)
+            parts.append(_text(f"{{+{words(after[b1:b2])}+}}", "green"))
+        parts.append(_text((after[b2 - 1] if b2 > b1 else before[a2 - 1])[1]))
+    return parts
 
 
 @app.command()

@@ -334,9 +334,7 @@ def test_source_changed_sends_an_unedited_approved_draft_back_to_new() -> None:
     assert event.note is not None and "approving again" in event.note
 
 
-@pytest.mark.parametrize(
-    "state", [DraftState.PUBLISHED, DraftState.REJECTED, DraftState.WITHDRAWN]
-)
+@pytest.mark.parametrize("state", [DraftState.PUBLISHED, DraftState.REJECTED, DraftState.WITHDRAWN])
 def test_source_changed_never_touches_published_or_rejected_content(state: DraftState) -> None:
     new, _ = rules.source_changed(make_draft(state), MACHINE_CONTENT, flags=(), now=NOW)
     assert (new.state, new.content, new.proposed) == (state, CONTENT, MACHINE_CONTENT)
