@@ -17,6 +17,7 @@ pool: the largest of them) and the main process alone (/proc VmHWM, polled). CPU
 the process tree's. Prints a table; asserts nothing.
 
     .venv/bin/python bench/fetch_process.py [--runs 1] [--feeds 500] [--no-reader]
+        [--mode bytecode|"no bytecode"]
 """
 
 from __future__ import annotations
@@ -130,9 +131,12 @@ def run_client(client: str, args: argparse.Namespace, env: dict[str, str]) -> di
             result[name] = timed(argv[name], env, work / f"{name}.out")
             result[name]["farm"] = _http("GET", base + "/_stats")
             if client == "curator":
-                reports = [json.loads(x) for x in (work / f"{name}.out").read_text().splitlines()]
+                lines = (work / f"{name}.out").read_text().splitlines()
+                reports = [json.loads(x) for x in lines if x.startswith("{")]
                 result[name]["reports"] = len(reports)
                 result[name]["errors"] = sum(1 for r in reports if r.get("error"))
+                # Anything else is an error message (stderr shares the file): show it.
+                result[name]["other"] = next((x for x in lines if not x.startswith("{")), None)
         return result
     finally:
         stop()
@@ -147,6 +151,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-reader", action="store_true", help="skip the reader comparison")
+    parser.add_argument(
+        "--mode",
+        choices=("bytecode", "no bytecode"),
+        action="append",
+        help="run only this mode (repeatable; default: both)",
+    )
     args = parser.parse_args()
     if not FARM.exists():
         sys.exit(f"needs {FARM} (the shared feed farm)")
@@ -166,6 +176,7 @@ def main() -> None:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     nopyc = tempfile.mkdtemp(prefix="no-pyc-")
     modes = {"bytecode": env, "no bytecode": dict(env, PYTHONPYCACHEPREFIX=nopyc)}
+    modes = {name: mode_env for name, mode_env in modes.items() if name in (args.mode or modes)}
 
     floor = args.feeds / args.concurrency * args.latency_ms / 1000
     print(
@@ -185,6 +196,7 @@ def main() -> None:
                 bad += [
                     f"{p} {r[p]['errors']} errors" for p in ("cold", "304") if r[p].get("errors")
                 ]
+                bad += [f"{p}: {r[p]['other']}" for p in ("cold", "304") if r[p].get("other")]
                 print(
                     f"{run:>3} {mode:<12} {client:<8} {c['wall_s']:7.3f} {c['cpu_s']:6.2f} "
                     f"{n['wall_s']:6.3f} {n['cpu_s']:6.2f} "

@@ -22,7 +22,6 @@ from curator.core._context import ReportCallback
 from curator.core._context import make_fetcher
 from curator.core._lazy import lazy_module
 from curator.core.sources import select_sources
-from curator.curate import check_entry
 from curator.errors import StoreError
 from curator.fetch import ADAPTIVE_PERIOD
 from curator.fetch import Fetcher
@@ -384,6 +383,8 @@ def _entry_passes(ctx: Context, item: ArticleToFetch, source: Source) -> bool:
     if source.filters == FilterRules():
         return True
     entry = ctx.store.get_entry(item.entry_id)
+    from curator.curate import check_entry  # here: a fetch without filters never needs it
+
     reason = check_entry(entry, source.tags, source.filters, now=ctx.clock())
     if reason is None:
         return True
