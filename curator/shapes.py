@@ -24,8 +24,10 @@ from curator.model import DraftEvent
 from curator.model import DroppedEntry
 from curator.model import Entry
 from curator.model import ExtractResult
+from curator.model import FieldChange
 from curator.model import LedgerRow
 from curator.model import Node
+from curator.model import Override
 from curator.model import PublishResult
 from curator.model import Quote
 from curator.model import Source
@@ -293,17 +295,28 @@ def draft_json(draft: Draft) -> JSON:
         "extraction_version": draft.extraction_version,
         "edited": draft.edited,
         "source_changed": draft.proposed is not None,
+        "override": _override_json(draft.override) if draft.override is not None else None,
+        # A correction of a published draft under review: what the targets show now.
+        "published_content": (
+            _content_json(draft.published_content) if draft.published_content is not None else None
+        ),
         "created_at": iso(draft.created_at),
         "updated_at": iso(draft.updated_at),
     }
 
 
-def _change_json(change: object) -> JSON:
-    # A history row written before old → new values were kept names only its field.
-    if isinstance(change, str):
-        return {"field": change, "old": None, "new": None}
-    values = {name: getattr(change, name, None) for name in ("field", "old", "new")}
-    return values
+def _override_json(override: Override) -> JSON:
+    """A forced approval: the blocking flags it overrides, why, who and when."""
+    return {
+        "flags": [str(flag) for flag in override.flags],
+        "note": override.note,
+        "by": override.by,
+        "at": iso(override.at),
+    }
+
+
+def _change_json(change: FieldChange) -> JSON:
+    return {"field": change.field, "old": change.old, "new": change.new}
 
 
 def event_json(event: DraftEvent) -> JSON:
@@ -329,6 +342,7 @@ def ledger_json(row: LedgerRow) -> JSON:
         "outcome": row.outcome,
         "error": row.error,
         "removed": row.removed,
+        "override": row.override,
         "published_at": iso(row.published_at),
         "updated_at": iso(row.updated_at),
     }

@@ -32,7 +32,10 @@ import typer
 from rich.console import Console
 from rich.console import ConsoleRenderable
 from rich.logging import RichHandler
+from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
+from typer.core import TyperOption
 
 import curator
 from curator import BusyError
@@ -58,6 +61,21 @@ EXIT_BUSY = 4
 EXIT_REFUSED = 5
 EXIT_STALE = 6
 
+
+def _flags_take_no_value() -> None:
+    """Typer's Rich help prints a value type beside every flag (`--json <bool>`,
+    `--help <bool>`, `-v <int>`), its plain help does not: a flag or counter takes no
+    value, so none is shown. Here once, for every command (typer 0.29)."""
+    display_type = TyperOption.display_type_rich
+
+    def flag_aware(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else display_type(self, ctx)
+
+    TyperOption.display_type_rich = flag_aware  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
 app = typer.Typer(
     help="curator: fetch news sources, extract quotes, draft, review and publish posts.",
     no_args_is_help=True,
@@ -81,7 +99,30 @@ app.add_typer(quotes_app, name="quotes")
 articles_app = typer.Typer(help="Article pages of entries.", no_args_is_help=True)
 app.add_typer(articles_app, name="articles")
 
-out = Console(soft_wrap=True)
+
+class _Output(Console):
+    """The console of stdout. Piped or redirected (not a terminal), a table is printed
+    at its natural width: Rich would fit it into 80 columns and cut every cell
+    ("sour… resu…"), which no script or pager can read. Other output keeps the width."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        tables = [o for o in objects if isinstance(o, Table)]
+        if self.is_terminal or not tables:
+            super().print(*objects, **kwargs)
+            return
+        unbounded = self.options.update_width(_UNBOUNDED)
+        natural = max(Measurement.get(self, unbounded, t).maximum for t in tables)
+        width = self.width
+        self.width = max(width, natural)
+        try:
+            super().print(*objects, **kwargs)
+        finally:
+            self.width = width
+
+
+_UNBOUNDED = 1_000_000
+
+out = _Output(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 # C0 controls but tab and newline, DEL, and C1: what a terminal acts on (ESC ] 0 retitles
@@ -161,7 +202,10 @@ def main_options(
         typer.Option("--data-dir", help="runtime data folder [env: CURATOR_DATA_DIR]"),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="log details (-vv: more)")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, show_default=False, help="log details (-vv: more)"
+        ),
     ] = 0,
     version: Annotated[
         bool,

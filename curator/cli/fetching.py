@@ -7,7 +7,6 @@ from datetime import UTC
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Annotated
-from typing import Any
 
 import typer
 from rich.cells import cell_len
@@ -16,18 +15,17 @@ from rich.text import Text
 
 import curator
 from curator import ArticleReport
-from curator import ExtractResult
+from curator import DraftState
 from curator import FetchOutcome
-from curator import Node
 from curator import Quote
 from curator import SourceReport
-from curator import SourceStatus
-from curator import StoredQuote
+from curator import shapes
+from curator.readmodels import DraftQuery
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
     # loader are imported on first use through `curator.X`, so `--help` starts fast.
-    pass
+    from curator import Curator
 from curator.cli._common import EXIT_FAILURES
 from curator.cli._common import _curator
 from curator.cli._common import _errors
@@ -52,23 +50,6 @@ _OUTCOME_STYLE = {
     FetchOutcome.GONE: "yellow",
     FetchOutcome.PAUSED: "yellow",
 }
-
-
-def _report_json(report: SourceReport) -> dict[str, Any]:
-    return {
-        "source": report.source_id,
-        "outcome": str(report.outcome),
-        "new": report.counts.new,
-        "updated": report.counts.updated,
-        "unchanged": report.counts.unchanged,
-        "http_status": report.http_status,
-        "error": report.error,
-        "seconds": round(report.duration.total_seconds(), 3),
-        "articles": report.articles,
-        "article_errors": report.article_errors,
-        "quotes": report.quotes,
-        "paused_until": report.paused_until,
-    }
 
 
 @app.command()
@@ -109,6 +90,7 @@ def fetch(
         holder = f" (pid {pid})" if pid else ""
         err.print(f"another fetch is running{holder}: waiting for it to finish", highlight=False)
 
+    started = datetime.now(UTC)
     with (
         _curator(ctx) as facade,
         facade.single_node_lock("fetch", wait=wait, on_wait=waiting),
@@ -120,7 +102,7 @@ def fetch(
                 source or (),
                 only_due=due,
                 force=force,
-                on_done=lambda r: _json_line(_report_json(r)),
+                on_done=lambda r: _json_line(shapes.report_json(r)),
             )
         else:
             total = len(source) if source else sum(1 for s in facade.sources if s.enabled)
@@ -163,8 +145,18 @@ def fetch(
                     on_article=article_done,
                 )
             out.print(_fetch_table(reports))
+            _print_next_steps(facade, started)
     if any(r.outcome is FetchOutcome.ERROR or r.article_errors for r in reports):
         raise typer.Exit(EXIT_FAILURES)
+
+
+def _print_next_steps(facade: Curator, started: datetime) -> None:
+    """What the fetch made, and what to do next: review the drafts."""
+    made = sum(facade.draft_queue(DraftQuery(since=started), limit=1).counts.values())
+    waiting = facade.draft_queue(DraftQuery(states=(DraftState.NEW,)), limit=1).counts["new"]
+    out.print(f"{made} new drafts; {waiting} waiting for review")
+    if waiting:
+        out.print("next: curator drafts list --state new", highlight=False)
 
 
 def _fetch_table(reports: list[SourceReport]) -> Table:
@@ -232,7 +224,9 @@ def status(
         nodes = facade.running_nodes()
         rows = facade.status()
     if as_json:
-        _json_lines([*({"node": _node_json(node)} for node in nodes), *map(_status_json, rows)])
+        _json_lines(
+            [*({"node": shapes.node_json(node)} for node in nodes), *map(shapes.source_json, rows)]
+        )
         return
     if nodes:
         node_table = Table(title="nodes")
@@ -285,34 +279,6 @@ def status(
     out.print(table)
 
 
-def _node_json(node: Node) -> dict[str, Any]:
-    return {
-        "id": node.id,
-        "host": node.host,
-        "pid": node.pid,
-        "started_at": node.started_at,
-        "heartbeat_at": node.heartbeat_at,
-        "work": node.work,
-    }
-
-
-def _status_json(row: SourceStatus) -> dict[str, Any]:
-    return {
-        "source": row.source_id,
-        "name": row.name,
-        "enabled": row.enabled,
-        "url": row.url,
-        "entries": row.entries,
-        "last_success": row.last_success_at,
-        "last_error": row.last_error,
-        "last_error_at": row.last_error_at,
-        "consecutive_failures": row.consecutive_failures,
-        "next_due": row.next_due_at,
-        "gone": row.gone,
-        "failed_pages": row.failed_pages,
-    }
-
-
 #: Rich lays out a table cell by cell: 10,000 rows took 10 s. Longer ones print plainly.
 _RICH_TABLE_MAX_ROWS = 500
 
@@ -339,34 +305,6 @@ def _pad(cell: str, width: int) -> str:
 
 
 # --- extraction and quotes --------------------------------------------------------------
-
-
-def _quote_json(quote: Quote) -> dict[str, Any]:
-    return {
-        "text": quote.text,
-        "speaker": quote.speaker,
-        "speaker_kind": str(quote.speaker_kind),
-        "cue": quote.cue,
-        "kind": str(quote.kind),
-        "start": quote.start,
-        "end": quote.end,
-        "confidence": round(quote.confidence, 3),
-        "outlet": quote.outlet,
-    }
-
-
-def _extract_json(result: ExtractResult) -> dict[str, Any]:
-    article = result.extraction.article if result.extraction else None
-    return {
-        "input": result.input,
-        "title": article.title if article else None,
-        "byline": article.byline if article else None,
-        "published": article.published_at if article else None,
-        "url": (article.canonical_url or article.url) if article else None,
-        "text": article.text if article else None,
-        "quotes": [_quote_json(q) for q in result.extraction.quotes] if result.extraction else [],
-        "error": result.error,
-    }
 
 
 def _quotes_table(quotes: Sequence[Quote], title: str | None = None) -> Table:
@@ -402,7 +340,7 @@ def extract(
             results = facade.extract(inputs)
     for result in results:
         if as_json:
-            _json_line(_extract_json(result))
+            _json_line(shapes.extract_json(result))
             continue
         article = result.extraction.article if result.extraction else None
         if article is None:
@@ -447,15 +385,7 @@ def reextract(
         reports = facade.reextract(source or (), since=since_utc)
     for report in reports:
         if as_json:
-            _json_line(
-                {
-                    "entry": report.entry_id,
-                    "source": report.source_id,
-                    "url": report.url,
-                    "quotes": report.quotes,
-                    "error": report.error,
-                }
-            )
+            _json_line(shapes.article_report_json(report))
         elif report.error:
             err.print(
                 _line((f"{report.source_id}:", "red"), " ", _text(f"{report.url}: {report.error}"))
@@ -484,7 +414,7 @@ def quotes_list(
         rows = facade.list_quotes(source_ids=source or (), speaker=speaker, limit=limit)
     if as_json:
         for row in rows:
-            _json_line(_stored_quote_json(row))
+            _json_line(shapes.stored_quote_json(row))
         return
     table = Table(title="quotes")
     for column in ("source", "speaker", "kind", "quote", "article"):
@@ -498,15 +428,3 @@ def quotes_list(
             _text(row.article_title or row.article_url or ""),
         )
     out.print(table)
-
-
-def _stored_quote_json(row: StoredQuote) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "source": row.source_id,
-        "entry": row.entry_id,
-        "article": row.article_id,
-        "article_title": row.article_title,
-        "article_url": row.article_url,
-        **_quote_json(row.quote),
-    }
