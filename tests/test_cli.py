@@ -720,6 +720,7 @@ def test_command_tree_is_the_documented_one() -> None:
         "quotes",
         "quotes list",
         "reextract",
+        "republish",
         "sources",
         "sources check",
         "sources export",
