@@ -346,6 +346,7 @@ class PageFetch:
     charset: str | None = None  # from the Content-Type header, if any
     body: bytes | None = None
     error: str | None = None
+    retry_after: timedelta | None = None  # from 429/503, or its host paused by one
     started_at: datetime | None = None
     duration: timedelta = timedelta(0)
 

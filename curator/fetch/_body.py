@@ -52,12 +52,19 @@ def _page_result(request: PageRequest, progress: _Progress, download: _Download)
         charset=pages.charset(content_type),
         body=body,
         error=error,
+        retry_after=download.retry_after if error is not None else None,
         started_at=progress.started_at,
         duration=_elapsed(progress),
     )
 
 
-def _page_failed(request: PageRequest, progress: _Progress, error: str) -> PageFetch:
+def _page_failed(
+    request: PageRequest,
+    progress: _Progress,
+    error: str,
+    *,
+    retry_after: timedelta | None = None,
+) -> PageFetch:
     return PageFetch(
         url=request.url,
         entry_id=request.entry_id,
@@ -65,6 +72,7 @@ def _page_failed(request: PageRequest, progress: _Progress, error: str) -> PageF
         final_url=progress.final_url,
         http_status=progress.status,
         error=error,
+        retry_after=retry_after,
         started_at=progress.started_at,
         duration=_elapsed(progress),
     )

@@ -309,6 +309,8 @@ class Fetcher:
                 )
             download = await self._download(request.url, progress, get)
             return _page_result(request, progress, download)
+        except _HostPaused as e:  # not sent: its next try waits for the host too
+            return _page_failed(request, progress, e.message, retry_after=e.retry_after)
         except Exception as e:  # even a bug must not stop the other pages
             return _page_failed(request, progress, self._error_line(e, progress, request.url))
 

@@ -34,7 +34,9 @@ and fails permanently — no next try, shown by ``curator status``, brought back
 ``curator articles retry`` — after ``PAGE_MAX_ATTEMPTS`` tries, or at once when trying
 again cannot help: HTTP 404 or 410, a 2xx that is not an HTML page, a link refused by
 robots.txt, by the private-network guard or as a ``file:`` link. Anything else
-(timeouts, connection errors, 5xx, 429, an unreachable robots.txt) is transient.
+(timeouts, connection errors, 5xx, 429, an unreachable robots.txt) is transient. A
+page answered with Retry-After (429/503, or its host paused by one) is not tried
+before the server asked, capped at ``PAGE_RETRY_MAX`` so a bogus header cannot stop it.
 """
 
 from __future__ import annotations
@@ -156,7 +158,10 @@ def page_retry_at(page: PageFetch, attempts: int, *, now: datetime) -> datetime 
     it succeeded or failed permanently. See the module docstring for the rules."""
     if page.error is None or attempts >= PAGE_MAX_ATTEMPTS or _page_error_is_permanent(page):
         return None
-    return now + backoff(PAGE_RETRY_FIRST, attempts, PAGE_RETRY_MAX)
+    delay = backoff(PAGE_RETRY_FIRST, attempts, PAGE_RETRY_MAX)
+    if page.retry_after is not None:
+        delay = max(delay, min(page.retry_after, PAGE_RETRY_MAX))
+    return now + delay
 
 
 def _page_error_is_permanent(page: PageFetch) -> bool:
