@@ -60,9 +60,7 @@ async def _refresh(facade: Curator) -> None:
         await units.refresh_source("ledger")
 
 
-def test_a_page_and_its_paused_host_wait_for_retry_after(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_a_page_and_its_paused_host_wait_for_retry_after(tmp_path: Path, database_url: str) -> None:
     clock = Clock(T0)
     with FeedServer() as server:
         server.routes["/ledger.xml"] = feed(
