@@ -638,6 +638,7 @@ class Post:
     updated_at: datetime
     tags: tuple[str, ...] = ()
     content_hash: str = ""  # of title + html: changed posts are published again
+    story_published_at: datetime | None = None  # of the story (its article or entry)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

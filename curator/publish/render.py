@@ -210,4 +210,12 @@ def render_post(
         updated_at=max(updated_at, published_at),
         tags=tuple(clean_text(t) for t in content.tags),
         content_hash=content_hash(headline, html, kept_url),
+        story_published_at=_aware_or_none(content.published_at),
     )
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    """A date to show and put in the feed; a naive one (a bug upstream) is left out."""
+    if value is None or value.tzinfo is None or value.utcoffset() is None:
+        return None
+    return value

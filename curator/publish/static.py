@@ -1,13 +1,19 @@
-"""The static site target: index.html, one page per post and an Atom feed.
+"""The static site target: index.html, one page per post, an Atom feed and a stylesheet.
 
 `write_static_site` always writes the whole set of posts it is given and deletes
 the pages of posts no longer in it, so removing a post is re-writing the site
 without it. Files are written atomically and only when their bytes change.
+
+A post shows the date of its story (the article's, else the entry's), which is also
+its Atom ``published``; the date it was posted stays in its Atom id, which must not
+change.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
+import logging
 import os
 import re
 import tempfile
@@ -30,17 +36,23 @@ from curator.publish.render import render_template
 from curator.publish.render import safe_url
 from curator.publish.render import sanitize_html
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_TARGET_NAME = "site"
 INDEX_TEMPLATE = "index.html"
 POST_TEMPLATE = "post.html"
+STYLE_TEMPLATE = "style.css"  # shipped with the templates; templates_dir may override it
 FEED_FILE = "feed.xml"
 INDEX_FILE = "index.html"
+STYLE_FILE = "style.css"
 POSTS_DIR = "posts"
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
 # What _write_if_changed's temp files are called (mkstemp's random part is [a-z0-9_]).
 _TEMP_FILE = re.compile(
-    r"\.(?:index\.html|feed\.xml|[A-Za-z0-9][A-Za-z0-9_-]{0,199}\.html)\.[A-Za-z0-9_]+\.tmp"
+    r"\.(?:index\.html|feed\.xml|style\.css|[A-Za-z0-9][A-Za-z0-9_-]{0,199}\.html)"
+    r"\.[A-Za-z0-9_]+\.tmp"
 )
+_UNSET = PublishSettings()
 
 
 def site_base_url(settings: PublishSettings) -> str:
@@ -64,6 +76,11 @@ def entry_id(post: Post, settings: PublishSettings) -> str:
     return f"tag:{host},{post.published_at:%Y-%m-%d}:{post.slug}"
 
 
+def story_date(post: Post) -> datetime:
+    """The date a post shows: its story's, else the day it was posted."""
+    return post.story_published_at or post.published_at
+
+
 def newest_first(posts: Sequence[Post]) -> list[Post]:
     return sorted(posts, key=lambda p: (p.published_at, p.draft_id), reverse=True)
 
@@ -79,6 +96,7 @@ def render_post_page(post: Post, *, settings: PublishSettings) -> str:
         post=post,
         body=Markup(sanitize_html(post.html)),
         canonical_url=canonical,
+        story_date=story_date(post),
         site_title=settings.site_title,
         site_url=site_base_url(settings),
         feed_url=site_base_url(settings) + FEED_FILE,
@@ -90,7 +108,10 @@ def render_index(posts: Sequence[Post], *, settings: PublishSettings) -> str:
     return render_template(
         settings,
         INDEX_TEMPLATE,
-        posts=[{"post": p, "path": post_path(p.slug)} for p in newest_first(posts)],
+        posts=[
+            {"post": p, "path": post_path(p.slug), "date": story_date(p)}
+            for p in newest_first(posts)
+        ],
         site_title=settings.site_title,
         site_url=site_base_url(settings),
         feed_url=site_base_url(settings) + FEED_FILE,
@@ -107,13 +128,13 @@ def render_feed(posts: Sequence[Post], *, settings: PublishSettings, now: dateti
     fg.author({"name": settings.site_title})
     fg.link(href=base + FEED_FILE, rel="self", type="application/atom+xml")
     fg.link(href=base, rel="alternate", type="text/html")
-    fg.updated(max((max(p.updated_at, p.published_at) for p in ordered), default=now))
+    fg.updated(max((_entry_updated(p) for p in ordered), default=now))
     for post in ordered:
         fe = fg.add_entry(order="append")
         fe.id(entry_id(post, settings))
         fe.title(post.title)
-        fe.updated(max(post.updated_at, post.published_at))
-        fe.published(post.published_at)
+        fe.updated(_entry_updated(post))
+        fe.published(story_date(post))
         fe.link(href=post_url(post.slug, settings), rel="alternate", type="text/html")
         if post.summary:
             fe.summary(post.summary)
@@ -123,6 +144,33 @@ def render_feed(posts: Sequence[Post], *, settings: PublishSettings, now: dateti
     except ValueError as e:
         raise PublishError(f"cannot build the Atom feed: {e}") from e
     return data
+
+
+def _entry_updated(post: Post) -> datetime:
+    # Never before <published>: a story dated later than its posting (a feed's clock).
+    return max(post.updated_at, post.published_at, story_date(post))
+
+
+def unset_site_settings(settings: PublishSettings) -> list[str]:
+    """What the site settings left at their defaults cost, one phrase per setting."""
+    unset = []
+    if settings.site_url == _UNSET.site_url:
+        unset.append(
+            f"publish.site_url (every Atom id is tag:localhost,… and every link points at"
+            f" {_UNSET.site_url})"
+        )
+    if settings.site_title == _UNSET.site_title:
+        unset.append(f"publish.site_title (the site and its feed are titled {_UNSET.site_title!r})")
+    return unset
+
+
+@functools.cache
+def _warn_unset(unset: tuple[str, ...]) -> None:
+    # Once per process: the daemon publishes every tick.
+    logger.warning(
+        "the static site's settings are not set: %s; set them under publish: in sources.yaml",
+        "; ".join(unset),
+    )
 
 
 def write_static_site(
@@ -138,6 +186,8 @@ def write_static_site(
     Returns one result per post given (created, updated, unchanged, or error for
     an unusable slug) and one "deleted" result per page removed.
     """
+    if unset := unset_site_settings(settings):
+        _warn_unset(tuple(unset))
     results: list[PublishResult] = []
     kept: list[Post] = []
     seen: set[str] = set()
@@ -210,6 +260,7 @@ def _write_site(
             )
         )
     _write_if_changed(site_dir / INDEX_FILE, render_index(kept, settings=settings).encode())
+    _write_if_changed(site_dir / STYLE_FILE, render_template(settings, STYLE_TEMPLATE).encode())
     _write_if_changed(site_dir / FEED_FILE, render_feed(kept, settings=settings, now=now))
     for page_file in sorted(posts_dir.glob("*.html")):
         draft_id = draft_id_from_slug(page_file.stem)

@@ -295,8 +295,11 @@ def test_atom_updated_is_never_before_published(tmp_path: Path) -> None:
     with approved_sample(tmp_path, "", clock=clock) as facade:  # approved at 09:00
         clock.now += timedelta(hours=2)
         facade.publish()  # first published at 11:00
+        story_dates = {f"curator-{d.id}": d.content.published_at for d in facade.list_drafts()}
     feed = feedparser.parse(str(tmp_path / "data" / "site" / "feed.xml"))
     assert feed.bozo == 0 and len(feed.entries) == 3
     for entry in feed.entries:
         assert entry.published_parsed <= entry.updated_parsed
-        assert entry.published.startswith("2026-11-20T11:00")
+        # published is the story's date (#12); the id keeps the day it was posted.
+        assert entry.id.startswith("tag:localhost,2026-11-20:")
+        assert datetime.fromisoformat(entry.published) == story_dates[entry.id.split(":")[-1]]

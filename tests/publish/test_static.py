@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import lxml.etree
@@ -21,6 +24,7 @@ from curator.model import DraftState
 from curator.model import Post
 from curator.model import PublishResult
 from curator.publish import render_post
+from curator.publish import static
 from curator.publish import write_static_site
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -292,6 +296,7 @@ def test_temp_files_a_killed_writer_left_are_removed_on_the_next_write(tmp_path:
         tmp_path / "posts" / ".curator-7.html.abc12345.tmp",
         tmp_path / ".index.html.zz9_0000.tmp",
         tmp_path / ".feed.xml.q1w2e3r4.tmp",
+        tmp_path / ".style.css.a1b2c3d4.tmp",
     ]
     kept = [tmp_path / ".notes.tmp", tmp_path / "posts" / ".draft.md", tmp_path / "my.tmp"]
     for path in [*left, *kept]:
@@ -326,3 +331,108 @@ def test_render_post_updated_is_never_before_published() -> None:
     published = NOW + timedelta(hours=2)
     post = render_post(draft, published_at=published, updated_at=NOW, settings=SETTINGS)
     assert post.updated_at == published
+
+
+# --- the story's date, the stylesheet, unset site settings (#12) ---------------------
+
+
+def test_a_post_shows_its_storys_date_which_is_the_atom_published(tmp_path: Path) -> None:
+    """The story ran on 28 January; the post went up on 2 February. Page, index and
+    feed show the story's date; the Atom id keeps the posting day, and stays valid."""
+    story = datetime(2024, 1, 28, 6, 30, tzinfo=UTC)
+    post = make_post(2, day=2, published_at=story)
+    assert post.story_published_at == story and post.published_at.day == 2
+    write_static_site([post, make_post(1)], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+
+    page = lxml.html.fromstring((tmp_path / "posts" / "curator-2.html").read_bytes())
+    assert find(page, ".//article//time").get("datetime") == "2024-01-28T06:30:00+00:00"
+    assert find(page, ".//article//time").text == "Sunday, 28 January 2024"
+    index = lxml.html.fromstring((tmp_path / "index.html").read_bytes())
+    dates = [t.get("datetime") for t in index.iterfind(".//article//time")]
+    # Newest posted first; a post without a story date shows the day it was posted.
+    assert dates == ["2024-01-28T06:30:00+00:00", "2024-02-01T08:00:00+00:00"]
+
+    feed = (tmp_path / "feed.xml").read_bytes()
+    parsed = feedparser.parse(feed)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    entry = parsed.entries[0]
+    assert entry.id == "tag:news.example,2024-02-02:curator-2"
+    assert entry.published_parsed[:5] == (2024, 1, 28, 6, 30)
+    assert entry.updated_parsed[:4] == (2024, 2, 2, 9)
+    tree = lxml.etree.fromstring(feed)
+    for atom_entry in tree.iter(f"{ATOM}entry"):  # one of each, in RFC 4287's order of need
+        assert [len(atom_entry.findall(f"{ATOM}{name}")) for name in ("id", "title")] == [1, 1]
+        assert len(atom_entry.findall(f"{ATOM}updated")) == 1
+        assert len(atom_entry.findall(f"{ATOM}published")) == 1
+
+
+def test_a_story_dated_after_its_posting_keeps_updated_after_published(tmp_path: Path) -> None:
+    later = datetime(2024, 3, 5, tzinfo=UTC)  # a feed whose clock runs ahead
+    write_static_site(
+        [make_post(1, published_at=later)], site_dir=tmp_path, settings=SETTINGS, now=NOW
+    )
+    parsed = feedparser.parse((tmp_path / "feed.xml").read_bytes())
+    assert parsed.bozo == 0
+    (entry,) = parsed.entries
+    assert entry.published_parsed <= entry.updated_parsed <= parsed.feed.updated_parsed
+
+
+def test_a_naive_story_date_is_left_out() -> None:
+    post = make_post(1, published_at=datetime(2024, 1, 28, 6, 30))
+    assert post.story_published_at is None
+
+
+def test_the_stylesheet_is_shipped_written_and_linked_relatively(tmp_path: Path) -> None:
+    shipped = resources.files("curator.publish") / "templates" / "style.css"
+    assert shipped.is_file()
+    write_static_site([make_post(1)], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+    css = (tmp_path / "style.css").read_text(encoding="utf-8")
+    assert css == shipped.read_text(encoding="utf-8")
+    assert "max-width" in css
+    # No network: no CDN, no web font, no @import.
+    assert "http" not in css and "@import" not in css and "url(" not in css
+    for page_path in ("index.html", "posts/curator-1.html"):
+        page = lxml.html.fromstring((tmp_path / page_path).read_bytes())
+        (href,) = [el.get("href") for el in page.iter("link") if el.get("rel") == "stylesheet"]
+        # Relative: the site works from any folder or host.
+        assert href is not None and "//" not in href
+        assert urljoin(f"https://news.example/blog/{page_path}", href) == (
+            "https://news.example/blog/style.css"
+        )
+    results = write_static_site([make_post(1)], site_dir=tmp_path, settings=SETTINGS, now=NOW)
+    assert outcomes(results) == {1: "unchanged"}
+
+
+def test_templates_dir_can_override_the_stylesheet(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "style.css").write_text("body { color: teal; }\n", encoding="utf-8")
+    settings = replace(SETTINGS, templates_dir=templates)
+    write_static_site([make_post(1)], site_dir=tmp_path / "site", settings=settings, now=NOW)
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"
+
+
+def test_unset_site_settings_are_warned_about_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    static._warn_unset.cache_clear()  # once per process: start this test from none
+    caplog.set_level(logging.WARNING, logger="curator.publish.static")
+    write_static_site([make_post(1)], site_dir=tmp_path / "a", settings=SETTINGS, now=NOW)
+    assert caplog.records == []  # both set
+
+    defaults = PublishSettings()
+    post = make_post(1, settings=defaults)
+    for site in ("b", "c"):
+        write_static_site([post], site_dir=tmp_path / site, settings=defaults, now=NOW)
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert "publish.site_url" in message and "tag:localhost" in message
+    assert "publish.site_title" in message and "sources.yaml" in message
+    # What it warns about: the feed's ids.
+    (entry,) = feedparser.parse((tmp_path / "b" / "feed.xml").read_bytes()).entries
+    assert entry.id.startswith("tag:localhost,")
+
+    only_title = replace(defaults, site_url="https://news.example/")
+    write_static_site([post], site_dir=tmp_path / "d", settings=only_title, now=NOW)
+    assert len(caplog.records) == 2
+    assert "site_url" not in caplog.records[1].getMessage()
