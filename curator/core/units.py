@@ -51,7 +51,8 @@ class Units:
         return is_due(ctx.store.get_source_state(source_id), ctx.clock())
 
     def pending_pages(self, *, source_ids: Sequence[str] = (), limit: int = 1000) -> list[int]:
-        """Entries whose article page was never fetched, or failed and is due a retry."""
+        """Entries whose article page was never fetched, or failed and is due a retry:
+        one per page URL (entries that link to one page share it, #11)."""
         ctx = self._ctx
         items = ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit, now=ctx.clock())
         return [item.entry_id for item in items]
@@ -75,8 +76,9 @@ class Units:
 
     async def fetch_page(self, entry_id: int) -> ArticleReport | None:
         """Fetch, extract and store one entry's article page with its quotes (one
-        transaction); None when it needs no fetch (done meanwhile, dropped, no link, a
-        failed page not due again yet or failed permanently)."""
+        transaction); None when it needs no fetch (done meanwhile, also for another
+        entry with the same link, dropped, no link, a failed page not due again yet or
+        failed permanently)."""
         ctx = self._ctx
         items = ctx.store.articles_to_fetch(entry_ids=[entry_id], limit=1, now=ctx.clock())
         if not items:
