@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 
 from curator.core import drafting
 from curator.core import refresh
@@ -40,6 +41,10 @@ class Units:
         longest overdue: chosen in SQL from the next due time each fetch stored
         (interval, jitter, backoff, Retry-After, freshness), as every node sees it."""
         return self._ctx.store.due_source_ids(now=self._ctx.clock(), limit=limit)
+
+    def next_due_at(self) -> datetime | None:
+        """When the first enabled source falls due (None: no source has a due time)."""
+        return self._ctx.store.next_due_at()
 
     def is_due(self, source_id: str) -> bool:
         """Whether this enabled source is due now: a task re-checks under its lock

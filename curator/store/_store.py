@@ -392,6 +392,24 @@ class Store(ArticleStore, DraftStore, LedgerStore, NodeStore, ReadingStore, User
         with self._transaction("could not read the due sources") as conn:
             return list(conn.scalars(query))
 
+    def next_due_at(self) -> datetime | None:
+        """The earliest next due time of an enabled source (when the daemon next has
+        work; None when no source has one). Read from the index, not every row."""
+        t = tables.sources
+        query = (
+            select(t.c.next_due_at)
+            .where(
+                t.c.enabled == true(),
+                t.c.removed == false(),
+                t.c.gone == false(),
+                t.c.next_due_at.is_not(None),
+            )
+            .order_by(t.c.next_due_at)
+            .limit(1)
+        )
+        with self._transaction("could not read the next due time") as conn:
+            return conn.scalar(query)
+
     # -- fetching --------------------------------------------------------------
 
     def apply_fetch(

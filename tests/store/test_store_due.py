@@ -113,3 +113,17 @@ def test_states_of_some_sources(store: Store, mixed: dict[str, SourceState]) -> 
     got = store.list_source_states(["overdue", "nope", "gone", "overdue"])
     assert got == [mixed["gone"], mixed["overdue"]]
     assert store.list_source_states([]) == []
+
+
+def test_next_due_at_is_the_earliest_of_the_enabled_sources(
+    store: Store, mixed: dict[str, SourceState]
+) -> None:
+    """Gone, disabled and removed sources (due earlier still) do not count; sources
+    never fetched have no time to count."""
+    assert store.next_due_at() == T0 - 30 * MINUTE
+
+
+def test_next_due_at_without_any_time(store: Store) -> None:
+    assert store.next_due_at() is None
+    store.sync_sources([make_source("new")], now=T0)
+    assert store.next_due_at() is None
