@@ -6,12 +6,17 @@ folder, then times each command as users run it: a fresh `curator` process with
 PYTHONDONTWRITEBYTECODE=1, start-up included, stdout to a file. Prints figures;
 asserts nothing.
 
-    .venv/bin/python bench/large_install.py [--sources 10000] [--runs 3]
+    .venv/bin/python bench/large_install.py [--sources 10000] [--runs 3] [--folder DIR]
+
+With ``--folder`` the install is built there once and reused by later runs (for
+profiling one command: ``CURATOR_SOURCES=DIR/sources.yaml
+CURATOR_DATABASE_URL=sqlite:///DIR/curator.db curator status``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -110,17 +115,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--folder", type=Path, help="build the install here, or reuse the one already there"
+    )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="curator-large-") as tmp:
-        folder = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if options.folder is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="curator-large-")))
+        else:
+            folder = options.folder
+            folder.mkdir(parents=True, exist_ok=True)
         sources_path = folder / "sources.yaml"
         url = f"sqlite:///{folder / 'curator.db'}"
-        started = time.perf_counter()
-        write_sources(sources_path, options.sources)
-        fill_database(sources_path, url)
-        print(
-            f"{options.sources:,} sources, database filled in {time.perf_counter() - started:.1f} s"
-        )
+        if (folder / "curator.db").is_file():
+            print(f"reusing the install in {folder}")
+        else:
+            started = time.perf_counter()
+            write_sources(sources_path, options.sources)
+            fill_database(sources_path, url)
+            elapsed = time.perf_counter() - started
+            print(f"{options.sources:,} sources, database filled in {elapsed:.1f} s")
         env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
