@@ -41,8 +41,8 @@ def _url_key(url: str) -> str:
 
 def _rank(row: Any, drafted: set[int]) -> tuple[bool, bool, bool, Any, int]:
     return (
-        row.text is not None,
-        row.fetch_error is None,
+        bool(row.extracted),
+        bool(row.fetched),
         row.id in drafted,
         row.fetched_at,
         row.id,
@@ -78,7 +78,11 @@ def _articles_rebuilt(conn: sa.Connection) -> Iterator[None]:
 def upgrade() -> None:
     conn = op.get_bind()
     rows = conn.execute(
-        sa.text("SELECT id, url, text, fetch_error, fetched_at FROM articles ORDER BY url, id")
+        sa.text(
+            # Flags, not the texts: the whole table is read at once.
+            "SELECT id, url, text IS NOT NULL AS extracted, fetch_error IS NULL AS fetched,"
+            " fetched_at FROM articles ORDER BY url, id"
+        )
     ).all()
     drafted = {
         int(row[0])
@@ -105,11 +109,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table("articles") as batch:
         batch.add_column(sa.Column("url_key", sa.String(length=64), nullable=True))
-    for article_id, url in conn.execute(sa.text("SELECT id, url FROM articles")).all():
-        conn.execute(
-            sa.text("UPDATE articles SET url_key = :key WHERE id = :id"),
-            {"key": _url_key(url), "id": article_id},
-        )
+    keys = [
+        {"key": _url_key(url), "id": article_id}
+        for article_id, url in conn.execute(sa.text("SELECT id, url FROM articles"))
+    ]
+    if keys:
+        conn.execute(sa.text("UPDATE articles SET url_key = :key WHERE id = :id"), keys)
     op.drop_index(op.f("ix_articles_source_id_fetched_at"), table_name="articles")
     with _articles_rebuilt(conn), op.batch_alter_table("articles") as batch:
         batch.alter_column("url_key", existing_type=sa.String(length=64), nullable=False)
