@@ -28,6 +28,7 @@ import os
 import signal
 import socket
 import time
+import tracemalloc
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -58,6 +59,9 @@ HEARTBEAT_EVERY = timedelta(seconds=10)
 #: Items of one stage in flight at once (each unit also obeys the fetcher's limits).
 ITEMS_IN_FLIGHT = 8
 _T = TypeVar("_T")
+#: Seconds between two memory snapshots; set, the daemon traces its allocations and logs
+#: the lines whose memory grew most since the first snapshot (bench/daemon_memory.py).
+TRACE_MEMORY_ENV = "CURATOR_TRACEMALLOC"
 
 
 @dataclass(slots=True)
@@ -178,6 +182,7 @@ class Daemon:
                 max_instances=1,
                 coalesce=True,
             )
+            self._trace_memory()
             if self.facade.database_url.startswith("postgresql"):
                 self._scheduler.start()
                 await self._run_workers()
@@ -316,6 +321,24 @@ class Daemon:
             await asyncio.to_thread(self.facade.heartbeat, self._node, self.work)
         except CuratorError as e:  # the next beat tries again
             logger.warning("heartbeat not written: %s", e)
+
+    def _trace_memory(self) -> None:
+        """With CURATOR_TRACEMALLOC=<seconds>: every so often, log the top growth."""
+        every = float(os.environ.get(TRACE_MEMORY_ENV) or 0)
+        if every <= 0:
+            return
+        tracemalloc.start()
+        first: list[tracemalloc.Snapshot] = []
+
+        def snapshot() -> None:
+            now = tracemalloc.take_snapshot()
+            if not first:
+                first.append(now)
+                return
+            for growth in now.compare_to(first[0], "lineno")[:15]:
+                logger.info("memory growth since the first snapshot: %s", growth)
+
+        self._scheduler.add_job(snapshot, "interval", id="trace-memory", seconds=every)
 
     def _unregister(self, node: Node) -> None:
         try:
