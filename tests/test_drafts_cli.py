@@ -104,6 +104,9 @@ FERRY_JSON = {
     "entry": 1,
     "extraction_version": EXTRACTION_VERSION,
     "edited": False,
+    "source_changed": False,
+    "override": None,
+    "published_content": None,
 }
 # "article" is left out: pages are fetched concurrently, so article ids follow no order.
 DRAFT_KEYS = {*FERRY_JSON, "article", "created_at", "updated_at"}

@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Annotated
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -29,6 +28,7 @@ from curator import DraftState
 from curator import FieldChange
 from curator import NotFoundError
 from curator import StaleVersionError
+from curator import shapes
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
@@ -58,40 +58,6 @@ def _age(when: datetime) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _draft_json(draft: Draft) -> dict[str, Any]:
-    content = draft.content
-    return {
-        "id": draft.id,
-        "state": str(draft.state),
-        "version": draft.version,
-        "headline": content.headline,
-        "summary": content.summary,
-        "attribution": content.attribution,
-        "excerpt": content.excerpt,
-        "quotes": [
-            {"text": q.text, "speaker": q.speaker, "cue": q.cue, "outlet": q.outlet}
-            for q in content.quotes
-        ],
-        "source_url": content.source_url,
-        "outlet": content.outlet,
-        "published": content.published_at,
-        "tags": list(content.tags),
-        "also_reported_by": [{"outlet": c.outlet, "url": c.url} for c in content.also_reported_by],
-        "flags": [str(flag) for flag in draft.flags],
-        "checks": [
-            {"flag": str(c.flag), "where": c.where, "reason": c.reason, "text": c.text}
-            for c in draft.checks
-        ],
-        "source": draft.source_id,
-        "entry": draft.entry_id,
-        "article": draft.article_id,
-        "extraction_version": draft.extraction_version,
-        "edited": draft.edited,
-        "created_at": draft.created_at,
-        "updated_at": draft.updated_at,
-    }
 
 
 def _render_draft(draft: Draft) -> None:
@@ -171,7 +137,7 @@ def drafts_list(
         )
     if as_json:
         for draft in drafts:
-            _json_line(_draft_json(draft))
+            _json_line(shapes.draft_json(draft))
         return
     table = Table(title="drafts")
     for column in ("id", "state", "headline", "outlet", "quotes", "flags", "age"):
@@ -208,7 +174,7 @@ def drafts_show(
         draft = facade.get_draft(draft_id)
         events = [] if as_json else facade.draft_history(draft_id)
     if as_json:
-        _json_line(_draft_json(draft))
+        _json_line(shapes.draft_json(draft))
         return
     _render_draft(draft)
     out.print()
@@ -382,17 +348,7 @@ def drafts_history(
         events = facade.draft_history(draft_id)
     if as_json:
         for e in events:
-            _json_line(
-                {
-                    "draft": e.draft_id,
-                    "at": e.at,
-                    "by": e.by,
-                    "action": e.action,
-                    "version": e.version,
-                    "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in e.changes],
-                    "note": e.note,
-                }
-            )
+            _json_line(shapes.event_json(e))
         return
     _print_history(events)
 
@@ -478,33 +434,13 @@ def entries_list(
     """List stored entries (newest first), or with --dropped the ones filters dropped."""
     with _curator(ctx) as facade:
         if dropped:
-            rows = [
-                {
-                    "entry": d.entry_id,
-                    "source": d.source_id,
-                    "title": d.title,
-                    "url": d.url,
-                    "reason": d.reason,
-                    "at": d.at,
-                }
-                for d in facade.list_dropped(source or (), limit=limit)
-            ]
+            rows = [shapes.dropped_json(d) for d in facade.list_dropped(source or (), limit=limit)]
         else:
             for source_id in source or ():
                 facade.get_source(source_id)
             wanted: list[str | None] = list(source) if source else [None]
             entries = [e for sid in wanted for e in facade.list_entries(source_id=sid, limit=limit)]
-            rows = [
-                {
-                    "entry": e.id,
-                    "source": e.source_id,
-                    "title": e.title,
-                    "url": e.link,
-                    "published": e.published_at,
-                    "first_seen": e.first_seen_at,
-                }
-                for e in entries
-            ]
+            rows = [shapes.entry_json(e) for e in entries]
     if as_json:
         for row in rows:
             _json_line(row)

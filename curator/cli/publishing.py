@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from curator import PublishResult
+from curator import shapes
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
@@ -45,19 +46,7 @@ def publish(
             rows = facade.publish_status()
             if as_json:
                 for row in rows:
-                    _json_line(
-                        {
-                            "draft": row.draft_id,
-                            "target": row.target,
-                            "remote_id": row.remote_id,
-                            "remote_url": row.remote_url,
-                            "outcome": row.outcome,
-                            "error": row.error,
-                            "removed": row.removed,
-                            "published_at": row.published_at,
-                            "updated_at": row.updated_at,
-                        }
-                    )
+                    _json_line(shapes.ledger_json(row))
                 return
             table = Table(title="published")
             for column in ("draft", "target", "where", "outcome", "updated", "error"):
@@ -130,16 +119,7 @@ def _print_results(
 ) -> None:
     if as_json:
         for r in results:
-            _json_line(
-                {
-                    "target": r.target,
-                    "draft": r.draft_id,
-                    "outcome": r.outcome,
-                    "remote_id": r.remote_id,
-                    "remote_url": r.remote_url,
-                    "error": r.error,
-                }
-            )
+            _json_line(shapes.publish_result_json(r))
     else:
         table = Table(title=title)
         for column in ("target", "draft", "outcome", "where", "error"):

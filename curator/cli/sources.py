@@ -15,6 +15,7 @@ from rich.table import Table
 
 import curator
 from curator import SourceChanges
+from curator import shapes
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
@@ -69,18 +70,7 @@ def sources_list(
         settings = ctx.obj.settings()
     if as_json:
         for s in settings.sources:
-            _json_line(
-                {
-                    "id": s.id,
-                    "url": s.url,
-                    "name": s.name,
-                    "outlet": s.outlet,
-                    "enabled": s.enabled,
-                    "interval": s.interval,
-                    "fetch_articles": s.fetch_articles,
-                    "tags": list(s.tags),
-                }
-            )
+            _json_line(shapes.source_config_json(s))
         return
     table = Table(title=str(settings.sources_path))
     for column in ("id", "name", "outlet", "enabled", "interval", "url"):
