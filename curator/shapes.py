@@ -34,6 +34,7 @@ from curator.model import Source
 from curator.model import SourceReport
 from curator.model import SourceStatus
 from curator.model import StoredQuote
+from curator.model import User
 from curator.readmodels import DraftPage
 from curator.readmodels import FailedPage
 from curator.readmodels import QueueItem
@@ -65,6 +66,7 @@ __all__ = [
     "source_json",
     "speaker_quote_json",
     "stored_quote_json",
+    "user_json",
     "voice_json",
     "voices_json",
 ]
@@ -144,6 +146,15 @@ def node_json(node: Node) -> JSON:
         "started_at": iso(node.started_at),
         "heartbeat_at": iso(node.heartbeat_at),
         "work": node.work,
+    }
+
+
+def user_json(user: User) -> JSON:
+    """A web desk user (never the password hash: it does not leave the store)."""
+    return {
+        "name": user.name,
+        "created_at": iso(user.created_at),
+        "password_changed_at": iso(user.password_changed_at),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from curator import shapes
 from curator.cli._common import _curator
 from curator.cli._common import _json_line
 from curator.cli._common import _text
@@ -76,13 +77,7 @@ def list_(
         users = facade.list_users()
     if as_json:
         for user in users:
-            _json_line(
-                {
-                    "name": user.name,
-                    "created_at": user.created_at,
-                    "password_changed_at": user.password_changed_at,
-                }
-            )
+            _json_line(shapes.user_json(user))
         return
     table = Table("name", "added", "password changed", title="users")
     for user in users:
