@@ -160,6 +160,22 @@ def test_a_correction_reaches_every_target_it_went_to(
             assert facade.get_draft(draft_id).state is DraftState.WITHDRAWN
 
 
+def test_unpublish_touches_no_other_draft(tmp_path: Path) -> None:
+    """The takedown lists its own draft only, and does not send back another approved
+    draft that the publisher's check would (that is `publish`'s business)."""
+    with sample(tmp_path) as facade:
+        ferry, other = ferry_id(facade), max(d.id for d in facade.list_drafts())
+        facade.approve(ferry, by="ed")
+        facade.publish()
+        facade.approve(other, by="ed")
+    with sample(tmp_path, "curate:\n  excerpt_fraction: 0.01\n") as facade:
+        results = facade.unpublish(ferry, by="lee")
+        assert [(r.draft_id, r.outcome) for r in results] == [(ferry, "deleted")]
+        assert facade.get_draft(other).state is DraftState.APPROVED
+        (skipped,) = facade.publish()
+        assert (skipped.draft_id, skipped.error) == (other, "sent back to review: budget")
+
+
 def test_unpublish_refuses_a_draft_that_is_not_online(tmp_path: Path) -> None:
     with sample(tmp_path) as facade:
         draft_id = ferry_id(facade)
@@ -289,6 +305,8 @@ def test_unpublish_and_republish_in_the_cli(cli: list[str], tmp_path: Path) -> N
     assert len(rows) == 1 and "deleted" in rows[0]  # this draft only: no other's skip
     assert down.stdout.rstrip().endswith("draft 1 is withdrawn")
     assert not page_of(tmp_path, 1).exists()
+    assert page_of(tmp_path, 2).exists()  # still online
+    assert not page_of(tmp_path, 3).exists()  # approved, not published: a takedown sends none
 
     history = runner.invoke(app, [*cli, "drafts", "history", "1"], env=env)
     assert "unpublished by ed — taken down from site; takedown" in history.stdout

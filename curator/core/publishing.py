@@ -16,6 +16,7 @@ from curator.core import reviewing
 from curator.core._context import Context
 from curator.errors import InvalidTransitionError
 from curator.errors import NotFoundError
+from curator.errors import StaleVersionError
 from curator.model import Draft
 from curator.model import DraftContent
 from curator.model import DraftFlag
@@ -137,10 +138,12 @@ async def _publish(
         candidates.append(ctx.store.get_draft(remove))
     for draft in candidates:
         shown: DraftContent | None
-        if draft.id == remove:
-            shown = draft.published_content or draft.content  # only its slug matters
+        if remove is not None:
+            # A takedown changes no other post (they stay as they are online); of the
+            # post taken down only the slug matters.
+            shown = draft.published_content or draft.content
         else:
-            checked = _checked(ctx, draft, targets, dry_run=dry_run or remove is not None)
+            checked = _checked(ctx, draft, targets, dry_run=dry_run)
             results += checked.skipped
             draft, shown = checked.draft, checked.shown
             if shown is None:
@@ -203,13 +206,17 @@ def _checked(
 
 
 def _send_back(ctx: Context, draft: Draft, flags: Sequence[DraftFlag], reason: str) -> Draft:
-    return reviewing._save(
-        ctx,
-        draft,
-        review.send_back(
-            draft, flags=flags, reason=reason, now=ctx.clock(), expected_version=draft.version
-        ),
-    )
+    try:
+        return reviewing._save(
+            ctx,
+            draft,
+            review.send_back(
+                draft, flags=flags, reason=reason, now=ctx.clock(), expected_version=draft.version
+            ),
+        )
+    except StaleVersionError as e:  # a reviewer changed it meanwhile: theirs stands
+        logger.info("draft %s changed while it was checked for publishing", draft.id)
+        return e.current or ctx.store.get_draft(draft.id)
 
 
 async def _to_target(
@@ -257,7 +264,12 @@ async def _to_target(
             async with writes:
                 await asyncio.to_thread(ctx.store.record_publication, row)
 
-    wanted = [p for p in posts if live(p)]
+    def online(post: Post) -> bool:
+        row = ledger.get((post.draft_id, target.name))
+        return row is not None and not row.removed
+
+    # A takedown rewrites the static site with what is online there now, nothing new.
+    wanted = [p for p in posts if live(p) and (remove is None or online(p))]
     todo = (
         [p for p in posts if p.draft_id == remove]
         if remove is not None
