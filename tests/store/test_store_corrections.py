@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from alembic import command
 from sqlalchemy import create_engine
 from sqlalchemy import insert
 from store.test_store_drafts import T0
@@ -20,6 +21,7 @@ from curator.model import Override
 from curator.review import rules
 from curator.store import Store
 from curator.store import tables
+from curator.store._migrations import alembic_config
 
 
 def test_a_correction_and_a_forced_approval_round_trip(store: Store) -> None:
@@ -111,3 +113,83 @@ def test_events_stored_before_12_load_with_field_names(store: Store, database_ur
         engine.dispose()
     old = store.draft_history(draft.id)[-1]
     assert old.changes == (FieldChange(field="headline"), FieldChange(field="quotes"))
+
+
+def test_upgrade_from_0008_keeps_drafts_events_and_the_ledger(
+    empty_store: Store, database_url: str
+) -> None:
+    """0008 → head: a published draft, its history (field names only) and its ledger
+    row load; no correction, no override."""
+    at = "'2026-11-25T00:00:00.000000+00:00'"
+    content = {
+        "headline": "H",
+        "summary": "S.",
+        "attribution": "",
+        "excerpt": "",
+        "quotes": [],
+    }
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0008")
+            conn.exec_driver_sql(
+                "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+                " interval_seconds, fetch_articles, robots, tags, url, consecutive_failures,"
+                " gone, redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+                " 'https://s.example/feed', true, false, 60, true, true, '[]',"
+                f" 'https://s.example/feed', 0, false, 0, {at}, {at})"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO entries (id, source_id, key, link, content_hash, first_seen_at,"
+                f" last_seen_at) VALUES (7, 's', 'k', 'https://s.example/1', 'h', {at}, {at})"
+            )
+            d = tables.drafts
+            conn.execute(
+                insert(d).values(
+                    id=3,
+                    state="published",
+                    version=3,
+                    content=content,
+                    proposed=None,
+                    machine=content,
+                    flags=[],
+                    source_id="s",
+                    entry_id=7,
+                    article_id=None,
+                    extraction_version="a1",
+                    edited=True,
+                    story_url="https://s.example/1",
+                    signature=None,
+                    created_at=T0,
+                    updated_at=T0,
+                )
+            )
+            conn.execute(
+                insert(tables.draft_events).values(
+                    draft_id=3,
+                    at=T0,
+                    by="ana",
+                    action="edited",
+                    version=2,
+                    changes=["headline"],
+                    note=None,
+                )
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO publish_ledger (draft_id, target, remote_id, remote_url,"
+                " content_hash, outcome, error, removed, published_at, updated_at)"
+                f" VALUES (3, 'site', 'curator-3', NULL, 'abc', 'created', NULL, false, {at}, {at})"
+            )
+    finally:
+        engine.dispose()
+    empty_store.upgrade()
+    draft = empty_store.get_draft(3)
+    assert (draft.state, draft.published_content, draft.override) == (
+        DraftState.PUBLISHED,
+        None,
+        None,
+    )
+    (event,) = empty_store.draft_history(3)
+    assert event.changes == (FieldChange(field="headline"),)
+    (row,) = empty_store.ledger()
+    assert (row.draft_id, row.override) == (3, None)
