@@ -384,3 +384,25 @@ def test_the_reviewer_without_user_is_the_login_name(tmp_path: Path, cli: list[s
         ("approved", "desk"),
         ("approved", "ana"),
     ]
+
+
+def test_a_forced_approval_in_the_cli_is_published_and_shown(cli: list[str]) -> None:
+    runner = CliRunner()
+    env = {"CURATOR_REVIEWER": "ed", "COLUMNS": "250"}
+    invent = f"{sys.executable} {Path(__file__).parent / 'data' / 'editors' / 'invent_quote.py'}"
+    edited = runner.invoke(app, [*cli, "drafts", "edit", "1"], env={**env, "EDITOR": invent})
+    assert "flagged: verbatim" in edited.stdout, edited.output
+    forced = runner.invoke(
+        app, [*cli, "drafts", "approve", "1", "--force", "--note", "on tape"], env=env
+    )
+    assert forced.exit_code == 0, forced.output
+    published = runner.invoke(app, [*cli, "publish", "--json"], env=env)
+    assert published.exit_code == 0, published.output
+    assert [json.loads(line)["outcome"] for line in published.stdout.splitlines()] == ["created"]
+    status = runner.invoke(app, [*cli, "publish", "--status"], env=env)
+    assert "override" in status.stdout and "verbatim — on tape (by ed)" in status.stdout
+    (row,) = [
+        json.loads(x)
+        for x in runner.invoke(app, [*cli, "publish", "--status", "--json"]).stdout.splitlines()
+    ]
+    assert row["override"] == "verbatim — on tape (by ed)"

@@ -49,7 +49,9 @@ def publish(
                     _json_line(shapes.ledger_json(row))
                 return
             table = Table(title="published")
-            for column in ("draft", "target", "where", "outcome", "updated", "error"):
+            forced = any(row.override for row in rows)  # a column only when there is one
+            columns = ("draft", "target", "where", "outcome", "updated", "error")
+            for column in (*columns, "override") if forced else columns:
                 table.add_column(column, overflow="fold")
             for row in rows:
                 table.add_row(
@@ -59,6 +61,7 @@ def publish(
                     _text("removed" if row.removed else row.outcome),
                     _when(row.updated_at),
                     _text(row.error or ""),
+                    *((_text(row.override or ""),) if forced else ()),
                 )
             out.print(table)
             return
