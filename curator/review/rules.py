@@ -467,6 +467,8 @@ def _check(
             message = f"draft {draft.id} is already {draft.state.value}"
         elif draft.state is DraftState.REJECTED:
             message = f"draft {draft.id} is rejected; reopen it first"
+        elif draft.state is DraftState.WITHDRAWN:
+            message = f"draft {draft.id} is withdrawn; republish it (or edit it) first"
         else:
             states = " or ".join(state.value for state in allowed)
             message = f"draft {draft.id} is {draft.state.value}; only {states} drafts can be {past}"

@@ -83,6 +83,15 @@ def test_withdraw_everywhere(state: DraftState) -> None:
     assert event.changes[0] == FieldChange(field="state", old=state.value, new="withdrawn")
 
 
+def test_a_withdrawn_draft_says_how_out() -> None:
+    for rule in (rules.approve, rules.reject, rules.mark_published):
+        with pytest.raises(
+            InvalidTransitionError,
+            match="^draft 12 is withdrawn; republish it \\(or edit it\\) first$",
+        ):
+            rule(make_draft(DraftState.WITHDRAWN), by="ana", now=NOW, expected_version=3)
+
+
 def test_withdraw_from_some_targets_keeps_the_state() -> None:
     new, event = rules.withdraw(
         make_draft(DraftState.PUBLISHED), by="lee", now=NOW, expected_version=3, everywhere=False
