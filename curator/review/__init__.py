@@ -12,7 +12,6 @@ from curator.review.rules import EDITABLE as EDITABLE
 from curator.review.rules import MACHINE as MACHINE
 from curator.review.rules import accept_proposed as accept_proposed
 from curator.review.rules import approve as approve
-from curator.review.rules import changed_fields as changed_fields
 from curator.review.rules import check_editable as check_editable
 from curator.review.rules import content_changes as content_changes
 from curator.review.rules import dismiss_proposed as dismiss_proposed
@@ -32,7 +31,6 @@ __all__ = [
     "MACHINE",
     "accept_proposed",
     "approve",
-    "changed_fields",
     "check_editable",
     "content_changes",
     "dismiss_proposed",

@@ -68,13 +68,6 @@ EDITABLE: Final = (
 """States whose content a person may change (a published one becomes a correction)."""
 
 
-def changed_fields(old: DraftContent, new: DraftContent) -> tuple[str, ...]:
-    """The names of the DraftContent fields that differ, sorted."""
-    return tuple(
-        sorted(name for name in _CONTENT_FIELDS if getattr(old, name) != getattr(new, name))
-    )
-
-
 def content_changes(old: DraftContent, new: DraftContent) -> tuple[FieldChange, ...]:
     """Every field that differs, old → new as text, in the order a post reads; quotes
     one by one ("quote 2"), an added or removed quote with None on the other side."""

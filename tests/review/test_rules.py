@@ -202,12 +202,16 @@ def test_stale_version_is_checked_before_flags() -> None:
 # -- edits ----------------------------------------------------------------------------
 
 
-def test_changed_fields_are_sorted_names() -> None:
+def test_content_changes_name_the_fields_in_reading_order() -> None:
     new = replace(CONTENT, summary="x", headline="y", tags=())
-    assert rules.changed_fields(CONTENT, new) == ("headline", "summary", "tags")
-    assert rules.changed_fields(CONTENT, CONTENT) == ()
+    assert [c.field for c in rules.content_changes(CONTENT, new)] == [
+        "headline",
+        "summary",
+        "tags",
+    ]
+    assert rules.content_changes(CONTENT, CONTENT) == ()
     same_instant = replace(CONTENT, published_at=T0.astimezone(timezone(timedelta(hours=2))))
-    assert rules.changed_fields(CONTENT, same_instant) == ()
+    assert rules.content_changes(CONTENT, same_instant) == ()
 
 
 @pytest.mark.parametrize("state", [DraftState.NEW, DraftState.APPROVED])
