@@ -155,3 +155,15 @@ def test_a_long_table_lines_up_wide_and_escaped_cells(tmp_path: Path) -> None:
     column = header.index("failures")
     # Every row has "—" (one column wide, three bytes) before this column.
     assert all(row[column - 2 : column] == "  " and row[column] == "0" for row in rows)
+
+
+def test_the_plain_table_pads_by_terminal_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    """A wide character takes two columns, "—" one; the last column is not padded."""
+    from curator.cli.fetching import _print_plain_table
+
+    _print_plain_table(("a", "b", "c"), [("日本", "x", "end"), ("ab", "—", "last")])
+    assert capsys.readouterr().out.splitlines() == [
+        "a     b  c",
+        "日本  x  end",
+        "ab    —  last",
+    ]

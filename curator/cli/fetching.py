@@ -284,24 +284,21 @@ _RICH_TABLE_MAX_ROWS = 500
 
 
 def _print_plain_table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    """Columns padded to their widest cell, two spaces apart; cells made visible already."""
-    widths = [max(map(_cell_width, column)) for column in zip(columns, *rows, strict=True)]
-    widths[-1] = 0  # the last column is not padded
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(map(_pad, cells, widths)).rstrip()
-
-    out.file.write("\n".join([line(columns), *map(line, rows)]) + "\n")
+    """Columns padded to their widest cell in terminal columns, two spaces apart; the
+    cells are made visible already. One format string lays out each line."""
+    by_column = [list(cells) for cells in zip(columns, *rows, strict=True)]
+    widths = []
+    for cells in by_column[:-1]:  # the last column is not padded
+        if "".join(cells).isascii():  # one terminal column per character: str.format pads
+            widths.append(max(map(len, cells)))
+            continue
+        width = max(map(cell_len, cells))  # wide characters: padded here, by Rich's count
+        cells[:] = [cell + " " * (width - cell_len(cell)) for cell in cells]
+        widths.append(0)
+    line = "  ".join([*(f"{{:<{width}}}" for width in widths), "{}"]).format
+    text = "\n".join(line(*cells).rstrip() for cells in zip(*by_column, strict=True))
+    out.file.write(text + "\n")
     out.file.flush()
-
-
-def _cell_width(cell: str) -> int:
-    """Terminal columns: one per character in ASCII (nearly every cell), else Rich's count."""
-    return len(cell) if cell.isascii() else cell_len(cell)
-
-
-def _pad(cell: str, width: int) -> str:
-    return cell.ljust(width) if cell.isascii() else cell + " " * (width - cell_len(cell))
 
 
 # --- extraction and quotes --------------------------------------------------------------
