@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from collections.abc import Callable
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -139,6 +138,21 @@ async def reject(request: Request, form: FormData) -> Response:
     return redirect(request, _back(form, f"/drafts/{draft_id}"), flash=f"rejected #{draft.id}")
 
 
+async def reopen(request: Request, form: FormData) -> Response:
+    """Send a rejected draft back to review."""
+    draft_id: int = request.path_params["draft_id"]
+    facade = web(request).curator
+    try:
+        await run_in_threadpool(
+            lambda: facade.reopen(draft_id, by=user_name(request), note=_note(form))
+        )
+    except NotFoundError:
+        raise
+    except CuratorError as e:
+        return redirect(request, f"/drafts/{draft_id}", flash=str(e), error=True)
+    return redirect(request, f"/drafts/{draft_id}", flash=f"reopened #{draft_id}")
+
+
 async def edit(request: Request, form: FormData) -> Response:
     """Save an edit from the draft page. Invalid: the page again with the text kept
     and the error; stale (the draft changed since this text was loaded): the text kept,
@@ -151,9 +165,7 @@ async def edit(request: Request, form: FormData) -> Response:
             lambda: facade.edit_draft(draft_id, markdown, by=user_name(request), note=_note(form))
         )
     except StaleVersionError as e:
-        current: Any = getattr(e, "current", None)
-        if current is None:
-            current = await run_in_threadpool(facade.get_draft, draft_id)
+        current = e.current or await run_in_threadpool(facade.get_draft, draft_id)
         newer = await run_in_threadpool(facade.draft_markdown, draft_id)
         return await render_draft(
             request,
@@ -187,32 +199,15 @@ async def bulk(request: Request, form: FormData) -> Response:
     if not ids:
         return redirect(request, back, flash="no drafts selected", error=True)
     facade = web(request).curator
-    by, note = user_name(request), _note(form)
-    results = await run_in_threadpool(lambda: _each(facade, action, ids, by=by, note=note))
-    done = [str(i) for i, error in results if error is None]
-    refused = [f"#{i}: {error}" for i, error in results if error is not None]
+    many = facade.approve_many if action == "approve" else facade.reject_many
+    results = await run_in_threadpool(lambda: many(ids, by=user_name(request), note=_note(form)))
+    done = [str(r.draft_id) for r in results if r.ok]
+    refused = [f"#{r.draft_id}: {r.error}" for r in results if not r.ok]
     verb = "approved" if action == "approve" else "rejected"
     message = f"{verb} {len(done)}" + (f" (#{', #'.join(done)})" if done else "")
     if refused:
         message += f"; refused {len(refused)}: " + "; ".join(refused)
     return redirect(request, back, flash=message, error=bool(refused))
-
-
-def _each(
-    facade: Any, action: str, ids: list[int], *, by: str, note: str | None
-) -> list[tuple[int, str | None]]:
-    many = getattr(facade, f"{action}_many", None)
-    if callable(many):
-        return [(r.draft_id, None if r.ok else r.error) for r in many(ids, by=by, note=note)]
-    results: list[tuple[int, str | None]] = []
-    for draft_id in ids:
-        try:
-            getattr(facade, action)(draft_id, by=by, note=note)
-        except CuratorError as e:
-            results.append((draft_id, str(e)))
-        else:
-            results.append((draft_id, None))
-    return results
 
 
 # --- publishing ----------------------------------------------------------------------
@@ -236,28 +231,29 @@ async def publish(request: Request, form: FormData) -> Response:
 
 
 async def unpublish(request: Request, form: FormData) -> Response:
+    """Take the post down everywhere; the draft is withdrawn (republish brings it back)."""
     draft_id: int = request.path_params["draft_id"]
-    facade: Any = web(request).curator
-    by, note = user_name(request), _note(form)
+    facade = web(request).curator
+    back = _back(form, "/published")
     try:
-        if callable(getattr(facade, "republish", None)):  # the withdrawal facade (#12)
-            await run_in_threadpool(lambda: facade.unpublish(draft_id, by=by, note=note))
-        else:
-            await run_in_threadpool(facade.unpublish, draft_id)
+        results = await run_in_threadpool(
+            lambda: facade.unpublish(draft_id, by=user_name(request), note=_note(form))
+        )
     except NotFoundError:
         raise
     except CuratorError as e:
-        return redirect(request, _back(form, "/published"), flash=str(e), error=True)
-    return redirect(request, _back(form, "/published"), flash=f"unpublished #{draft_id}")
+        return redirect(request, back, flash=str(e), error=True)
+    failed = [f"{r.target}: {r.error}" for r in results if r.outcome == "error"]
+    if failed:
+        return redirect(request, back, flash=f"#{draft_id}: " + "; ".join(failed), error=True)
+    return redirect(request, back, flash=f"unpublished #{draft_id}")
 
 
 async def republish(request: Request, form: FormData) -> Response:
+    """A withdrawn draft approved again; the next publish sends it."""
     draft_id: int = request.path_params["draft_id"]
-    facade: Any = web(request).curator
-    if not callable(getattr(facade, "republish", None)):
-        return redirect(
-            request, _back(form, "/published"), flash="republish is not available yet", error=True
-        )
+    facade = web(request).curator
+    back = _back(form, "/published")
     try:
         await run_in_threadpool(
             lambda: facade.republish(draft_id, by=user_name(request), note=_note(form))
@@ -265,9 +261,5 @@ async def republish(request: Request, form: FormData) -> Response:
     except NotFoundError:
         raise
     except CuratorError as e:
-        return redirect(request, _back(form, "/published"), flash=str(e), error=True)
-    return redirect(
-        request,
-        _back(form, "/published"),
-        flash=f"#{draft_id} approved again; publish to send it",
-    )
+        return redirect(request, back, flash=str(e), error=True)
+    return redirect(request, back, flash=f"#{draft_id} approved again; publish to send it")

@@ -37,7 +37,6 @@ from curator import NotFoundError
 from curator import StaleVersionError
 from curator import StoreError
 from curator import UserError
-from curator.web.desk import Desk
 from curator.web.highlight import link
 from curator.web.highlight import word_diff
 from curator.web.security import LoginThrottle
@@ -57,10 +56,9 @@ FLASH_COOKIE: Final = "curator_flash"
 
 @dataclass
 class WebContext:
-    """What every handler needs: the facade (through `Desk`), templates and guards."""
+    """What every handler needs: the facade, templates and guards."""
 
     curator: Curator
-    desk: Desk
     templates: Jinja2Templates
     codec: SessionCodec
     throttle: LoginThrottle
@@ -218,7 +216,6 @@ def make_app(curator: Curator, *, secret_key: str | None = None, https: bool = F
     codec = SessionCodec(key, https=https)
     context = WebContext(
         curator=curator,
-        desk=Desk(curator),
         templates=_templates(),
         codec=codec,
         throttle=LoginThrottle(),
@@ -239,6 +236,7 @@ def make_app(curator: Curator, *, secret_key: str | None = None, https: bool = F
         post("/drafts/{draft_id:int}/approve", actions.approve),
         post("/drafts/{draft_id:int}/reject", actions.reject),
         post("/drafts/{draft_id:int}/edit", actions.edit),
+        post("/drafts/{draft_id:int}/reopen", actions.reopen),
         post("/drafts/{draft_id:int}/unpublish", actions.unpublish),
         post("/drafts/{draft_id:int}/republish", actions.republish),
         post("/publish", actions.publish),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -14,21 +14,56 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.responses import Response
 
+from curator import Draft
+from curator import DraftError
 from curator import DraftFlag
 from curator import DraftState
+from curator import LedgerRow
+from curator import shapes
+from curator.readmodels import DraftPage
+from curator.readmodels import DraftQuery
+from curator.readmodels import QueuePage
 from curator.web.app import render
 from curator.web.app import web
-from curator.web.desk import QueueFilters
 from curator.web.highlight import article_runs
 from curator.web.security import safe_next
-from curator.web.security import session_of
 
 STATES = tuple(str(s) for s in DraftState)
 FLAGS = tuple(str(f) for f in DraftFlag)
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 class BadQuery(ValueError):
     """A query parameter the page cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueFilters:
+    """The queue page's query parameters, parsed."""
+
+    states: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    speaker: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+    after: int | None = None
+
+    def query(self) -> DraftQuery:
+        return DraftQuery(
+            states=tuple(DraftState(s) for s in self.states),
+            source_ids=self.source_ids,
+            flags=tuple(DraftFlag(f) for f in self.flags),
+            tags=self.tags,
+            speaker=self.speaker,
+            since=self.since,
+            until=self.until,
+            search=self.search,
+        )
 
 
 async def healthz(request: Request) -> Response:
@@ -92,13 +127,19 @@ def _bad_query(request: Request, error: BadQuery) -> Response:
     return render(request, "error.html", {"status": 400, "message": str(error)}, status_code=400)
 
 
+def queue_page(request: Request, filters: QueueFilters) -> QueuePage:
+    return web(request).curator.draft_queue(
+        filters.query(), starting_after=filters.after, limit=QUEUE_PAGE_SIZE
+    )
+
+
 async def queue(request: Request) -> Response:
     try:
         filters = queue_filters(request)
     except BadQuery as e:
         return _bad_query(request, e)
     ctx = web(request)
-    page = await run_in_threadpool(ctx.desk.queue, filters)
+    page = await run_in_threadpool(queue_page, request, filters)
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     next_url = None
     if page.next_after is not None:
@@ -140,7 +181,7 @@ async def render_draft(
     *,
     edit_text: str | None = None,
     edit_error: str | None = None,
-    conflict: Any = None,
+    conflict: Draft | None = None,
     conflict_markdown: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -148,10 +189,15 @@ async def render_draft(
     stale edit also shows the newer version)."""
     ctx = web(request)
 
-    def load() -> tuple[Any, str]:
-        return ctx.desk.draft_page(draft_id), ctx.curator.draft_markdown(draft_id)
+    def load() -> tuple[DraftPage, str, str | None]:
+        page = ctx.curator.draft_page(draft_id)
+        try:
+            ctx.curator.check_editable(draft_id)
+        except DraftError as e:
+            return page, "", str(e)
+        return page, ctx.curator.draft_markdown(draft_id), None
 
-    page, markdown = await run_in_threadpool(load)
+    page, markdown, not_editable = await run_in_threadpool(load)
     runs = (
         article_runs(page.article_text, page.quotes, page.quote_checks) if page.article_text else []
     )
@@ -170,6 +216,7 @@ async def render_draft(
             "unplaced": unplaced,
             "markdown": markdown if edit_text is None else edit_text,
             "editing": edit_text is not None,
+            "not_editable": not_editable,
             "edit_error": edit_error,
             "conflict": conflict,
             "conflict_markdown": conflict_markdown,
@@ -183,15 +230,15 @@ async def render_draft(
 
 
 async def sources(request: Request) -> Response:
-    health = await run_in_threadpool(web(request).desk.source_health)
+    health = await run_in_threadpool(web(request).curator.source_health)
     return render(request, "sources.html", {"health": health})
 
 
 async def published(request: Request) -> Response:
     ctx = web(request)
 
-    def load() -> dict[str, list[Any]]:
-        per_target: dict[str, list[Any]] = {}
+    def load() -> dict[str, list[LedgerRow]]:
+        per_target: dict[str, list[LedgerRow]] = {}
         for row in ctx.curator.publish_status():
             per_target.setdefault(row.target, []).append(row)
         return per_target
@@ -209,7 +256,7 @@ async def voices(request: Request) -> Response:
     source_id = params.get("source") or None
     ctx = web(request)
     report = await run_in_threadpool(
-        lambda: ctx.desk.voices(since=since, until=until, source_id=source_id)
+        lambda: ctx.curator.voices(since=since, until=until, source_id=source_id)
     )
     return render(
         request,
@@ -226,7 +273,7 @@ async def voices(request: Request) -> Response:
 
 async def speaker(request: Request) -> Response:
     name: str = request.path_params["speaker"]
-    quotes = await run_in_threadpool(web(request).desk.speaker_quotes, name)
+    quotes = await run_in_threadpool(web(request).curator.speaker_quotes, name)
     return render(request, "speaker.html", {"speaker": name, "quotes": quotes})
 
 
@@ -247,42 +294,19 @@ def _default(value: object) -> object:
 
 
 async def api_drafts(request: Request) -> Response:
+    """A page of the queue as `curator.shapes.queue_json` (the CLI's --json shapes)."""
     try:
         filters = queue_filters(request)
     except BadQuery as e:
         return Response(
             json.dumps({"error": str(e), "status": 400}), 400, media_type="application/json"
         )
-    ctx = web(request)
-    page = await run_in_threadpool(ctx.desk.queue, filters)
-    shapes = ctx.desk.shapes()
-    if shapes is not None and hasattr(shapes, "queue_json"):
-        return _json(shapes.queue_json(page))
-    return _json(
-        {
-            "items": [
-                {"id": i.draft.id, "state": i.draft.state, "headline": i.draft.content.headline}
-                for i in page.items
-            ],
-            "counts": dict(page.counts),
-            "next_after": page.next_after,
-        }
-    )
+    page = await run_in_threadpool(queue_page, request, filters)
+    return _json(shapes.queue_json(page))
 
 
 async def api_draft(request: Request) -> Response:
+    """The draft page's model as `curator.shapes.draft_page_json`."""
     draft_id: int = request.path_params["draft_id"]
-    ctx = web(request)
-    page = await run_in_threadpool(ctx.desk.draft_page, draft_id)
-    shapes = ctx.desk.shapes()
-    if shapes is not None and hasattr(shapes, "draft_page_json"):
-        return _json(shapes.draft_page_json(page))
-    d = page.draft
-    return _json(
-        {"id": d.id, "state": d.state, "version": d.version, "headline": d.content.headline}
-    )
-
-
-def csrf_of(request: Request) -> str:
-    session = session_of(request)
-    return "" if session is None else session.csrf
+    page = await run_in_threadpool(web(request).curator.draft_page, draft_id)
+    return _json(shapes.draft_page_json(page))

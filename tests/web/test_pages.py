@@ -6,6 +6,7 @@ JSON endpoints. Each test works on its own drafts, so the order does not matter.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -159,7 +160,7 @@ def test_a_bad_filter_is_one_clear_error(client: httpx.Client) -> None:
 
 
 def test_draft_page_marks_each_quote_in_the_article(client: httpx.Client) -> None:
-    target = draft_id(client, "Ferry Operator")
+    target = draft_id(client, "Island Workers")
     page = client.get(f"/drafts/{target}").text
     data = draft_json(client, target)
     marks = re.findall(
@@ -191,6 +192,8 @@ def test_approve_records_the_logged_in_user(server: WebServer, client: httpx.Cli
 
 def test_reject_with_a_note(server: WebServer, client: httpx.Client) -> None:
     target = draft_id(client, "City Council Delays")
+    if draft_json(client, target)["draft"]["state"] == "rejected":  # by the test below
+        post(client, f"/drafts/{target}/reopen", f"/drafts/{target}")
     answer = post(client, f"/drafts/{target}/reject", f"/drafts/{target}", note="old news")
     assert answer.status_code == 303
     assert flash_of(client, answer.headers["location"]) == f"rejected #{target}"
@@ -199,7 +202,7 @@ def test_reject_with_a_note(server: WebServer, client: httpx.Client) -> None:
 
 
 def test_an_approval_of_a_stale_version_is_refused(client: httpx.Client) -> None:
-    target = draft_id(client, "Night Shift")
+    target = draft_id(client, "Island Workers")
     answer = post(client, f"/drafts/{target}/approve", "/", version="999")
     assert answer.status_code == 303
     assert "changed" in flash_of(client, answer.headers["location"])
@@ -207,7 +210,7 @@ def test_an_approval_of_a_stale_version_is_refused(client: httpx.Client) -> None
 
 
 def test_edit_in_place_shows_the_change_in_history(client: httpx.Client) -> None:
-    target = draft_id(client, "Ferry Operator")
+    target = draft_id(client, "Island Workers")
     page = client.get(f"/drafts/{target}").text
     markdown = textarea(page)
     assert 'data-testid="edit-form"' in page
@@ -311,3 +314,27 @@ def test_voices_and_a_speakers_quotes(client: httpx.Client) -> None:
     assert re.search(r'href="/drafts/\d+"', speaker_page)
     nobody = client.get("/voices/" + quote("Nobody At All", safe="")).text
     assert 'data-testid="speaker-quote"' not in nobody
+
+
+def test_a_rejected_draft_is_not_editable_until_reopened(client: httpx.Client) -> None:
+    target = draft_id(client, "City Council Delays")
+    if draft_json(client, target)["draft"]["state"] != "rejected":
+        post(client, f"/drafts/{target}/reject", f"/drafts/{target}", note="old news")
+    page = client.get(f"/drafts/{target}").text
+    assert 'data-testid="not-editable"' in page and 'data-testid="edit-form"' not in page
+    post(client, f"/drafts/{target}/reopen", f"/drafts/{target}")
+    assert draft_json(client, target)["draft"]["state"] == "new"
+    assert 'data-testid="edit-form"' in client.get(f"/drafts/{target}").text
+    post(client, f"/drafts/{target}/reject", f"/drafts/{target}", note="old news")
+
+
+def test_json_endpoints_have_the_cli_shapes(server: WebServer, client: httpx.Client) -> None:
+    target = draft_id(client, "Lighthouse Museum")
+    env = curator_env(server.database_url, server.data_dir, server.data_dir / "sources.yaml")
+    shown = json.loads(run_curator(["drafts", "show", str(target), "--json"], env=env).stdout)
+    assert shown == draft_json(client, target)["draft"]
+    listed = [
+        json.loads(line)
+        for line in run_curator(["drafts", "list", "--json"], env=env).stdout.splitlines()
+    ]
+    assert [d["id"] for d in listed] == [d["id"] for d in queue_json(client)["items"]]

@@ -43,6 +43,7 @@ POST_ROUTES = (
     "/drafts/1/approve",
     "/drafts/1/reject",
     "/drafts/1/edit",
+    "/drafts/1/reopen",
     "/drafts/bulk",
     "/drafts/1/unpublish",
     "/drafts/1/republish",
