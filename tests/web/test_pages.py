@@ -338,3 +338,14 @@ def test_json_endpoints_have_the_cli_shapes(server: WebServer, client: httpx.Cli
         for line in run_curator(["drafts", "list", "--json"], env=env).stdout.splitlines()
     ]
     assert [d["id"] for d in listed] == [d["id"] for d in queue_json(client)["items"]]
+
+
+def test_an_unknown_draft_is_404(client: httpx.Client) -> None:
+    page = client.get("/drafts/99999")
+    assert page.status_code == 404
+    assert "no draft with id 99999" in page.text
+    assert client.get("/api/drafts/99999").json() == {
+        "error": "no draft with id 99999",
+        "status": 404,
+    }
+    assert post(client, "/drafts/99999/approve", "/").status_code == 404
