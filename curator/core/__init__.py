@@ -355,6 +355,16 @@ class Curator:
     def draft_history(self, draft_id: int) -> list[DraftEvent]:
         return reviewing.draft_history(self._ctx, draft_id)
 
+    def edit_markdown(self, draft: Draft) -> str:
+        """What `draft_markdown` gives, made from the draft in hand (no read: the web's
+        draft page has it already); `InvalidTransitionError` when it may not be edited
+        now, as `check_editable`."""
+        from curator.curate import render_markdown
+        from curator.review import check_editable
+
+        check_editable(draft)
+        return render_markdown(draft)
+
     def check_editable(self, draft_id: int) -> Draft:
         """The draft, if it may be edited now; InvalidTransitionError otherwise (a
         rejected draft: reopen it first). Faces ask before they open an editor."""
@@ -466,13 +476,19 @@ class Curator:
         *,
         starting_after: int | None = None,
         limit: int = 50,
+        with_checks: bool = False,
     ) -> QueuePage:
         """Drafts matching ``query``, newest first, ``limit`` at a time: pass a page's
         ``next_after`` as ``starting_after`` for the next one (keyset paging). With
         the counts per state (the query without its states). ``query.search`` is the
-        database's full-text search over headline, summary and quotes. Reads only."""
+        database's full-text search over headline, summary and quotes. Reads only.
+        ``with_checks``: also why each flagged draft is flagged (reads its article)."""
         return reading.draft_queue(
-            self._ctx, query or DraftQuery(), starting_after=starting_after, limit=limit
+            self._ctx,
+            query or DraftQuery(),
+            starting_after=starting_after,
+            limit=limit,
+            with_checks=with_checks,
         )
 
     def draft_page(self, draft_id: int) -> DraftPage:

@@ -192,10 +192,9 @@ async def render_draft(
     def load() -> tuple[DraftPage, str, str | None]:
         page = ctx.curator.draft_page(draft_id)
         try:
-            ctx.curator.check_editable(draft_id)
+            return page, ctx.curator.edit_markdown(page.draft), None
         except DraftError as e:
             return page, "", str(e)
-        return page, ctx.curator.draft_markdown(draft_id), None
 
     page, markdown, not_editable = await run_in_threadpool(load)
     runs = (
