@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -100,7 +101,10 @@ def test_fetch_ends_with_what_to_do_next(tmp_path: Path) -> None:
     options = ["--sources", "sources.yaml", "--data-dir", str(tmp_path / "data")]
 
     def run(*args: str) -> str:
-        done = subprocess.run(
+        return process(*args).stdout
+
+    def process(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [*CURATOR, *options, *args],
             capture_output=True,
             text=True,
@@ -109,7 +113,6 @@ def test_fetch_ends_with_what_to_do_next(tmp_path: Path) -> None:
             timeout=120,
             check=True,
         )
-        return done.stdout
 
     run("db", "upgrade")
     first = run("fetch").splitlines()
@@ -124,3 +127,16 @@ def test_fetch_ends_with_what_to_do_next(tmp_path: Path) -> None:
     ]
     # --json stays JSON Lines: one object per source, nothing else.
     assert run("fetch", "--json").count("\n") == 1
+
+    # `drafts list` searches, filters and pages with the queue's read model.
+    def ids(*args: str) -> list[int]:
+        return [
+            json.loads(line)["id"] for line in run("drafts", "list", "--json", *args).splitlines()
+        ]
+
+    assert ids() == [3, 2, 1]
+    assert ids("-q", "LIGHTHOUSE restor") == [3]
+    assert ids("--speaker", "Margaret Shaw") == [3]
+    assert ids("--state", "new", "--limit", "2", "--after", "2") == [1]
+    first = process("drafts", "list", "--limit", "2")
+    assert first.stderr == "more: add --after 2\n"

@@ -269,7 +269,16 @@ def test_queue_is_newest_first_with_counts_and_queue_items(world: World) -> None
     a0 = page.items[-1]
     assert (a0.source_name, a0.quote_count, a0.speakers) == ("Alpha", 3, ("Ana Ruiz", "Ben Ode"))
     assert a0.draft.flags == (DraftFlag.VERBATIM, DraftFlag.MISQUOTE, DraftFlag.BUDGET)
-    assert a0.draft.checks == ()  # why: on the draft page
+    assert a0.draft.checks == ()  # why: on the draft page, or asked for
+    assert a0.draft.content.also_reported_by == (
+        Credit(outlet="Beta News", url="https://b.example/b2"),
+    )
+    checked = world.facade.draft_queue(with_checks=True).items[-1].draft
+    assert [(c.flag, c.where) for c in checked.checks] == [
+        (DraftFlag.VERBATIM, "quote 3"),
+        (DraftFlag.MISQUOTE, "quote 2"),
+        (DraftFlag.BUDGET, ""),
+    ]
     assert a0.draft.content.tags == ("transport", "city")
 
 

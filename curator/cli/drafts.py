@@ -24,11 +24,13 @@ from rich.text import Text
 from curator import Draft
 from curator import DraftError
 from curator import DraftEvent
+from curator import DraftFlag
 from curator import DraftState
 from curator import FieldChange
 from curator import NotFoundError
 from curator import StaleVersionError
 from curator import shapes
+from curator.readmodels import DraftQuery
 
 if TYPE_CHECKING:
     # Only for annotations: the facade (SQLAlchemy, httpx, trafilatura) and the config
@@ -116,6 +118,19 @@ def drafts_list(
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="only this source id (repeatable)")
     ] = None,
+    flag: Annotated[
+        list[DraftFlag] | None, typer.Option("--flag", help="only drafts with this flag")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="only drafts with this tag")
+    ] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="only drafts quoting this speaker (exact)")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-q", help="every word (a prefix) in headline, summary or quotes"),
+    ] = None,
     since: Annotated[
         datetime | None,
         typer.Option(
@@ -124,17 +139,36 @@ def drafts_list(
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
         ),
     ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            "--until",
+            help="only drafts made before this date (UTC)",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        ),
+    ] = None,
+    after: Annotated[
+        int | None, typer.Option("--after", help="the page after this draft id (see the end)")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per draft")] = False,
 ) -> None:
     """List drafts, newest first: id, state, headline, outlet, quotes, flags, age."""
+    query = DraftQuery(
+        states=tuple(state or ()),
+        source_ids=tuple(source or ()),
+        flags=tuple(flag or ()),
+        tags=tuple(tag or ()),
+        speaker=speaker,
+        since=since.replace(tzinfo=UTC) if since else None,
+        until=until.replace(tzinfo=UTC) if until else None,
+        search=search,
+    )
     with _curator(ctx) as facade:
-        drafts = facade.list_drafts(
-            states=state or (),
-            source_ids=source or (),
-            since=since.replace(tzinfo=UTC) if since else None,
-            limit=limit,
-        )
+        for source_id in query.source_ids:
+            facade.get_source(source_id)
+        page = facade.draft_queue(query, starting_after=after, limit=limit, with_checks=True)
+    drafts = [item.draft for item in page.items]
     if as_json:
         for draft in drafts:
             _json_line(shapes.draft_json(draft))
@@ -153,6 +187,8 @@ def drafts_list(
             _age(draft.created_at),
         )
     out.print(table)
+    if page.next_after is not None:
+        err.print(f"more: add --after {page.next_after}", highlight=False)
 
 
 @drafts_app.command("show")

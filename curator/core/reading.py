@@ -6,6 +6,7 @@ here from the stored article, with the same pure rules as the review."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -40,10 +41,32 @@ MAX_PAGE = 500  # drafts per queue page at most
 
 
 def draft_queue(
-    ctx: Context, query: DraftQuery, *, starting_after: int | None = None, limit: int = 50
+    ctx: Context,
+    query: DraftQuery,
+    *,
+    starting_after: int | None = None,
+    limit: int = 50,
+    with_checks: bool = False,
 ) -> QueuePage:
     limit = max(1, min(limit, MAX_PAGE))
-    return ctx.store.draft_queue(query, starting_after=starting_after, limit=limit)
+    page = ctx.store.draft_queue(query, starting_after=starting_after, limit=limit)
+    if not with_checks:
+        return page
+    # Why each flagged draft is flagged needs its article: one look-up per flagged row.
+    items = tuple(
+        replace(item, draft=replace(item.draft, checks=_stored_checks(ctx, item.draft)))
+        if item.draft.flags
+        else item
+        for item in page.items
+    )
+    return replace(page, items=items)
+
+
+def _stored_checks(ctx: Context, draft: Draft) -> tuple[DraftCheck, ...]:
+    if draft.article_id is None:
+        return _checks(ctx, draft, None, ())
+    article, quotes = ctx.store.get_article(draft.article_id)
+    return _checks(ctx, draft, article, quotes)
 
 
 def draft_page(ctx: Context, draft_id: int) -> DraftPage:
@@ -62,7 +85,7 @@ def draft_page(ctx: Context, draft_id: int) -> DraftPage:
 
 
 def _checks(
-    ctx: Context, draft: Draft, article: Article | None, quotes: tuple[Quote, ...]
+    ctx: Context, draft: Draft, article: Article | None, quotes: Sequence[Quote]
 ) -> tuple[DraftCheck, ...]:
     """Why the draft has each of its flags (as `Curator.get_draft` says)."""
     if not draft.flags:

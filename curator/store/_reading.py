@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import TextClause
 from curator.errors import NotFoundError
 from curator.model import Article
 from curator.model import Credit
+from curator.model import Draft
 from curator.model import DraftState
 from curator.model import DroppedEntry
 from curator.model import Source
@@ -131,11 +132,21 @@ class ReadingStore:
                 select(d.c.state, func.count()).where(*common).group_by(d.c.state)
             ):
                 counts[state] = int(count)
-        page = rows[:limit]
+            page = rows[:limit]
+            ds = tables.draft_sources
+            credits: dict[int, list[Credit]] = {}
+            for credit in conn.execute(
+                select(ds.c.draft_id, ds.c.outlet, ds.c.url)
+                .where(ds.c.draft_id.in_([row.id for row in page]))
+                .order_by(ds.c.id)
+            ):
+                credits.setdefault(credit.draft_id, []).append(
+                    Credit(outlet=credit.outlet, url=credit.url)
+                )
         return QueuePage(
             items=tuple(
                 QueueItem(
-                    draft=_draft_from_row(row),
+                    draft=_with_credits(_draft_from_row(row), credits.get(row.id, ())),
                     source_name=row.source_name,
                     quote_count=int(row.quote_count),
                     speakers=tuple(sorted(_json_list(row.speakers))),
@@ -215,14 +226,10 @@ class ReadingStore:
             if row.src_id is not None
             else None
         )
-        draft = _draft_from_row(row)
-        # "Also reported by" adds the stories merged into this one (as get_draft does).
-        known = set(draft.content.also_reported_by)
-        merged = draft.content.also_reported_by + tuple(c for c in credits if c not in known)
-        draft = replace(draft, content=replace(draft.content, also_reported_by=merged))
+        draft = _with_credits(_draft_from_row(row), credits)
         page = DraftPage(
             draft=draft,
-            also_reported=merged,
+            also_reported=draft.content.also_reported_by,
             source=source,
             entry_url=row.entry_url,
             article_text=article.text if article is not None else None,
@@ -411,6 +418,16 @@ class ReadingStore:
                 )
                 for row in conn.execute(query)
             ]
+
+
+def _with_credits(draft: Draft, credits: Sequence[Credit]) -> Draft:
+    """ "Also reported by" adds the stories merged into this one (as get_draft does)."""
+    known = set(draft.content.also_reported_by)
+    extra = tuple(c for c in credits if c not in known)
+    if not extra:
+        return draft
+    merged = draft.content.also_reported_by + extra
+    return replace(draft, content=replace(draft.content, also_reported_by=merged))
 
 
 # -- query parts -----------------------------------------------------------------------
