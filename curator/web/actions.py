@@ -4,9 +4,6 @@ sends the browser back where it was with a message."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from collections.abc import Callable
-
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -26,8 +23,6 @@ from curator.web.security import client_address
 from curator.web.security import logged_in
 from curator.web.security import safe_next
 from curator.web.security import session_of
-
-FormHandler = Callable[[Request, FormData], Awaitable[Response]]
 
 
 def _text(form: FormData, name: str) -> str:

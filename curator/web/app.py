@@ -39,6 +39,7 @@ from curator import StoreError
 from curator import UserError
 from curator.web.highlight import link
 from curator.web.highlight import word_diff
+from curator.web.security import FormHandler
 from curator.web.security import LoginThrottle
 from curator.web.security import RequireLogin
 from curator.web.security import SecurityHeaders
@@ -189,7 +190,6 @@ def _templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
-    env.filters["iso"] = _iso
     env.filters["link"] = link
     env.globals["word_diff"] = word_diff
     return Jinja2Templates(env=env)
@@ -199,10 +199,6 @@ def _when(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _iso(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).isoformat()
 
 
 def make_app(curator: Curator, *, secret_key: str | None = None, https: bool = False) -> Starlette:
@@ -222,7 +218,7 @@ def make_app(curator: Curator, *, secret_key: str | None = None, https: bool = F
         flash_signer=URLSafeTimedSerializer(key, salt="curator-web-flash"),
     )
 
-    def post(path: str, handler: actions.FormHandler) -> Route:
+    def post(path: str, handler: FormHandler) -> Route:
         return Route(path, csrf_protected(handler), methods=["POST"])
 
     routes: list[Route | Mount] = [
