@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from testsupport import fresh_postgres_schema
 from webserver import REPO
 from webserver import WebServer
 from webserver import csrf_token
@@ -36,8 +37,9 @@ PAGES = (
 )
 
 
-def make_install(folder: Path) -> tuple[str, Path]:
-    """A database with the drafts `curator fetch` makes of a local feed of PAGES."""
+def make_install(folder: Path, database_url: str | None = None) -> Path:
+    """``database_url`` (default: a SQLite file in ``folder``) with the drafts
+    `curator fetch` makes of a local feed of PAGES; returns the sources file."""
     items = []
     for index, page in enumerate(PAGES):
         shutil.copy(page, folder / page.name)
@@ -59,17 +61,17 @@ def make_install(folder: Path) -> tuple[str, Path]:
         "  - {id: desk, url: 'file:feed.xml', name: Desk Test, outlet: The Desk, tags: [test]}\n",
         encoding="utf-8",
     )
-    database_url = f"sqlite:///{folder / 'curator.db'}"
-    env = curator_env(database_url, folder, sources)
+    env = curator_env(database_url or f"sqlite:///{folder / 'curator.db'}", folder, sources)
     run_curator(["db", "upgrade"], env=env)
     run_curator(["fetch"], env=env)
-    return database_url, sources
+    return sources
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     folder = tmp_path_factory.mktemp("pages")
-    database_url, sources = make_install(folder)
+    sources = make_install(folder)
+    database_url = f"sqlite:///{folder / 'curator.db'}"
     with running_web(database_url=database_url, data_dir=folder, sources=sources) as running:
         yield running
 
@@ -349,3 +351,27 @@ def test_an_unknown_draft_is_404(client: httpx.Client) -> None:
         "status": 404,
     }
     assert post(client, "/drafts/99999/approve", "/").status_code == 404
+
+
+@pytest.mark.postgres
+def test_the_desk_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same desk on PostgreSQL: search (tsvector), the draft page, a review action."""
+    for database_url in fresh_postgres_schema(postgres_url):
+        sources = make_install(tmp_path, database_url)
+        with (
+            running_web(database_url=database_url, data_dir=tmp_path, sources=sources) as desk,
+            closing(desk.client()) as client,
+        ):
+            found = queue_json(client, q="lighthouse")["items"]
+            assert [item["headline"] for item in found] == [
+                "Lighthouse Museum Reopens After Two-Year Restoration"
+            ]
+            target = found[0]["id"]
+            assert 'data-testid="quote-mark"' in client.get(f"/drafts/{target}").text
+            post(client, f"/drafts/{target}/reject", "/", note="on postgres")
+            event = draft_json(client, target)["history"][-1]
+            assert (event["action"], event["by"], event["note"]) == (
+                "rejected",
+                desk.user,
+                "on postgres",
+            )
