@@ -526,3 +526,47 @@ def test_read_models_and_status_do_not_write(world: World, database_url: str) ->
         assert facade.voices().total_quotes == 6
         assert facade.speaker_quotes("Ana Ruiz")
         assert [s.source_id for s in facade.status()] == ["a", "b"]
+
+
+def test_drafts_made_before_0010_are_searchable(database_url: str) -> None:
+    """0010 fills the search with the drafts already there (and triggers keep it)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from curator.store._migrations import alembic_config
+
+    at = "'2026-11-25T00:00:00.000000+00:00'"
+    content = (
+        '{"headline": "Tram line reopens", "summary": "Service resumed.", "attribution": "",'
+        ' "excerpt": "", "quotes": [{"text": "finally", "speaker": "Ida Berg"}]}'
+    )
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0009")
+            connection.exec_driver_sql(
+                "INSERT INTO sources (id, name, outlet, configured_url, enabled, removed,"
+                " interval_seconds, fetch_articles, robots, tags, url, consecutive_failures,"
+                " gone, redirect_count, created_at, updated_at) VALUES ('s', 'S', 'S',"
+                " 'https://s.example/feed', true, false, 60, true, true, '[]',"
+                f" 'https://s.example/feed', 0, false, 0, {at}, {at})"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO entries (id, source_id, key, link, content_hash, first_seen_at,"
+                f" last_seen_at) VALUES (7, 's', 'k', 'https://s.example/1', 'h', {at}, {at})"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO drafts (id, state, version, content, flags, source_id, entry_id,"
+                " extraction_version, edited, story_url, created_at, updated_at)"
+                f" VALUES (5, 'new', 1, '{content}', '[]', 's', 7, '', false,"
+                f" 'https://s.example/1', {at}, {at})"
+            )
+    finally:
+        engine.dispose()
+    with Store(database_url) as store:
+        store.upgrade()
+        facade = Curator(default_settings(database_url=database_url, env={}), store)
+        for search in ("tram", "resumed", "finally", "ida berg"):
+            found = facade.draft_queue(DraftQuery(search=search)).items
+            assert [item.draft.id for item in found] == [5], search
+        assert facade.draft_queue(DraftQuery(search="bus")).items == ()
