@@ -60,10 +60,10 @@ class DraftQuery:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueItem:
-    """One row of the queue. ``draft.checks`` is empty here (computing why each draft
-    is flagged needs its article: the draft page has them); ``quote_count`` and
-    ``speakers`` are the article's extracted quotes (what the speaker filter and the
-    voices report count), distinct speakers sorted."""
+    """One row of the queue. ``draft.checks`` is empty unless asked for
+    (``draft_queue(with_checks=True)``: why each draft is flagged needs its article);
+    ``quote_count`` and ``speakers`` are the article's extracted quotes (what the
+    speaker filter and the voices report count), distinct speakers sorted."""
 
     draft: Draft
     source_name: str

@@ -93,7 +93,7 @@ class ReadingStore:
     ) -> QueuePage:
         """A page of drafts matching ``query``, newest (highest id) first, after
         ``starting_after``; with the counts per state of the query without its state
-        filter. Two queries."""
+        filter. Three queries: the page, the counts, the page's "also reported by"."""
         d, s, q = tables.drafts, tables.sources, tables.quotes
         with self._transaction("could not read the draft queue") as conn:
             dialect = conn.dialect.name
