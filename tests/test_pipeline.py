@@ -467,6 +467,30 @@ def test_a_source_the_database_refuses_fails_alone(tmp_path: Path, database_url:
             assert facade.count_entries("refused") == 0
 
 
+def test_every_source_is_reported_once_and_a_failing_report_stops_the_run(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Reports come from the group writer's callback: each source once, and an error in
+    the caller's callback (a closed stdout) is raised, not lost in the event loop."""
+    names = [f"s{i}" for i in range(12)]
+    routes: dict[str, Reply | Callable[[Seen], Reply]] = {
+        f"/{name}.xml": Reply(body=rss(entries=3, base=f"http://{name}.example")) for name in names
+    }
+    with FeedServer(routes) as server:
+        sources = {name: server.url(f"/{name}.xml") for name in names}
+        with open_curator(tmp_path, database_url, sources) as facade:
+            done: list[str] = []
+            reports = facade.fetch(on_done=lambda report: done.append(report.source_id))
+            assert sorted(done) == sorted(names)
+            assert {r.source_id: r.counts.new for r in reports} == dict.fromkeys(names, 3)
+
+            def closed_stdout(report: SourceReport) -> None:
+                raise BrokenPipeError("stdout is closed")
+
+            with pytest.raises(BrokenPipeError, match="stdout is closed"):
+                facade.fetch(force=True, on_done=closed_stdout)
+
+
 def test_a_group_commit_the_database_refuses_keeps_the_other_sources(
     tmp_path: Path, database_url: str
 ) -> None:

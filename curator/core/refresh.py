@@ -111,23 +111,14 @@ async def fetch_async(
                 on_done(report)
 
     async with make_fetcher(ctx) as fetcher:
-        # Group commit: one writer thread, so the fetches go on meanwhile; what arrives
-        # while it writes is stored next, together, in one transaction.
-        waiting: list[tuple[Source, SourceState, FeedFetch]] = []
-        writing: asyncio.Future[list[SourceReport]] | None = None
-        async for fetched in fetcher.fetch_feeds(requests):
-            source = by_id[fetched.source_id]
-            waiting.append((source, states[source.id], fetched))
-            if writing is not None and not writing.done():
-                continue
-            if writing is not None:
-                stored(writing.result())
-            writing = asyncio.ensure_future(asyncio.to_thread(_store_fetches, ctx, waiting))
-            waiting = []
-        if writing is not None:
-            stored(await writing)
-        if waiting:
-            stored(await asyncio.to_thread(_store_fetches, ctx, waiting))
+        writer = _GroupWriter(ctx, stored)
+        try:
+            async for fetched in fetcher.fetch_feeds(requests):
+                source = by_id[fetched.source_id]
+                writer.add((source, states[source.id], fetched))
+            await writer.drain()
+        finally:
+            writer.close()
         with_articles = [s.id for s in to_fetch if s.fetch_articles]
         if with_articles:
             by_source: dict[str, list[ArticleReport]] = {}
@@ -148,6 +139,63 @@ async def fetch_async(
     reports += skipped
     reports.sort(key=lambda r: order[r.source_id])
     return reports
+
+
+class _GroupWriter:
+    """Stores fetched sources in a thread, one group at a time (group commit): the
+    fetches go on meanwhile, and those that arrive while a group is written make the
+    next group, one transaction. ``stored`` gets each group's reports once committed."""
+
+    def __init__(self, ctx: Context, stored: Callable[[list[SourceReport]], None]) -> None:
+        self._ctx = ctx
+        self._stored = stored
+        self._waiting: list[tuple[Source, SourceState, FeedFetch]] = []
+        self._writing: asyncio.Future[list[SourceReport]] | None = None
+        self._failed: Exception | None = None
+        self._closed = False
+
+    def add(self, fetched: tuple[Source, SourceState, FeedFetch]) -> None:
+        self._raise_failure()
+        self._waiting.append(fetched)
+        if self._writing is None:
+            self._write()
+
+    async def drain(self) -> None:
+        """Wait until every group is stored; raise what a failed write raised."""
+        while self._writing is not None:
+            writing = self._writing
+            await writing
+            if self._writing is writing:  # done, but its callback (`_written`) not run yet
+                await asyncio.sleep(0)
+        self._raise_failure()
+
+    def close(self) -> None:
+        """No new group after this (an interrupted run); the one in flight still ends."""
+        self._closed = True
+
+    def _write(self) -> None:
+        group, self._waiting = self._waiting, []
+        self._writing = asyncio.ensure_future(asyncio.to_thread(_store_fetches, self._ctx, group))
+        self._writing.add_done_callback(self._written)
+
+    def _written(self, writing: asyncio.Future[list[SourceReport]]) -> None:
+        if writing.cancelled() or writing.exception() is not None:
+            return  # kept in self._writing: add() and drain() raise it
+        self._writing = None
+        try:
+            self._stored(writing.result())
+        except Exception as e:  # a report callback (a closed stdout): the run stops
+            self._failed = e
+            return
+        if self._waiting and not self._closed:
+            self._write()
+
+    def _raise_failure(self) -> None:
+        """Raise what a write (a bug, not a refusal) or a report callback raised."""
+        if self._failed is not None:
+            raise self._failed
+        if self._writing is not None and self._writing.done():
+            self._writing.result()
 
 
 def _skipped(state: SourceState, now: datetime) -> SourceReport | None:
