@@ -729,6 +729,12 @@ def test_command_tree_is_the_documented_one() -> None:
         "sources sync",
         "status",
         "unpublish",
+        "users",
+        "users add",
+        "users list",
+        "users passwd",
+        "users remove",
+        "web",
     ]
 
 
