@@ -7,7 +7,6 @@ The module has a desk of its own, so its requests are the server's first.
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page
 
 from .conftest import log_in
@@ -24,12 +23,6 @@ TABS = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curator.core's lazily loaded modules (importlib.util.LazyLoader) are not safe to"
-    " load from several threads at once on Python 3.11: the tabs that meet a half-loaded"
-    " curator.core.reading get 500 (AttributeError); remove this mark with the fix",
-)
 def test_tabs_opened_at_once_on_a_fresh_desk_all_answer(page: Page) -> None:
     # Log in to a page that reads nothing, so that the tabs are the first readers.
     page.goto("/login?next=/healthz")
