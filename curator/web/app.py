@@ -188,6 +188,7 @@ def _templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # shipped templates do not change under a running desk
     )
     env.filters["when"] = _when
     env.filters["link"] = link
