@@ -96,6 +96,7 @@ def test_the_voices_page_lists_who_is_quoted_and_links_to_their_quotes(editor: P
     editor.get_by_role("link", name="Voices").click()
     rows = editor.get_by_test_id("voice-row")
     expect(rows.first).to_be_visible()
+    expect(editor.get_by_test_id("voices-summary")).to_contain_text("unknown speaker")
     # Olga Brandt is quoted in two stories (the night shift, the harbour board).
     olga = rows.filter(has_text="Olga Brandt")
     expect(olga).to_have_count(1)
