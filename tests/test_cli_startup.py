@@ -13,16 +13,17 @@ from curator.store._store import SCHEMA_HEAD
 
 HEAVY = ("sqlalchemy", "alembic", "trafilatura", "lxml", "httpx", "yaml")
 
+# main() ends the process with os._exit after running the exit handlers (no teardown):
+# the probe reports from one of them.
 PROBE = """
-import json, sys
+import atexit, json, sys
+heavy = {heavy!r}
+atexit.register(
+    lambda: print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+)
 sys.argv = ["curator", *sys.argv[1:]]
 from curator.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-heavy = {heavy!r}
-print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+main()
 """
 
 
