@@ -372,9 +372,8 @@ def main() -> None:
     urls = page_urls(random.Random(7), args.dir, args.requests)
     print(f"{len(urls['draft'])} requests per page, {args.clients} clients, {os.cpu_count()} CPUs")
     with web_server(args.dir) as (base, pid):
-        # Warm-up: one client first. On Python 3.11 the facade's lazily loaded modules
-        # (LazyLoader) are not safe to load from several threads at once: concurrent
-        # first requests got 500 (AttributeError from a half-loaded curator.core.reading).
+        # Warm-up: one client, then all (what a fresh process loads at its first
+        # pages is not measured).
         warm = [urls[kind][0] for kind in urls]
         asyncio.run(timed_load(base, warm, 1))
         asyncio.run(timed_load(base, warm * args.clients, args.clients))
