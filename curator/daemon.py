@@ -60,7 +60,7 @@ HEARTBEAT_EVERY = timedelta(seconds=10)
 ITEMS_IN_FLIGHT = 8
 _T = TypeVar("_T")
 #: Seconds between two memory snapshots; set, the daemon traces its allocations and logs
-#: the lines whose memory grew most since the first snapshot (bench/daemon_memory.py).
+#: the lines whose memory grew most since the previous snapshot (bench/daemon_memory.py).
 TRACE_MEMORY_ENV = "CURATOR_TRACEMALLOC"
 
 
@@ -328,17 +328,26 @@ class Daemon:
         if every <= 0:
             return
         tracemalloc.start()
-        first: list[tracemalloc.Snapshot] = []
+        snapshots: list[tracemalloc.Snapshot] = []
 
         def snapshot() -> None:
             now = tracemalloc.take_snapshot()
-            if not first:
-                first.append(now)
-                return
-            for growth in now.compare_to(first[0], "lineno")[:15]:
-                logger.info("memory growth since the first snapshot: %s", growth)
+            if snapshots:
+                traced = tracemalloc.get_traced_memory()[0]
+                logger.info("memory traced: %.1f MB", traced / 1e6)
+                for growth in now.compare_to(snapshots[-1], "lineno")[:15]:
+                    logger.info("memory growth since the previous snapshot: %s", growth)
+            snapshots[:] = [now]
 
-        self._scheduler.add_job(snapshot, "interval", id="trace-memory", seconds=every)
+        # Late under load is fine (not skipped): the snapshots are what was asked for.
+        self._scheduler.add_job(
+            snapshot,
+            "interval",
+            id="trace-memory",
+            seconds=every,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
 
     def _unregister(self, node: Node) -> None:
         try:
