@@ -1,17 +1,22 @@
 """The queue is keyboard-first (issue #12 §4): j/k move, x selects, a approves the
-current row (or the selection), o opens the draft, where a approves it too.
+current row (or the selection), o opens the draft, where a approves it too; r rejects
+with a note, e opens the draft's editor.
 
-One test, in steps: the keys act on positions in the queue, which the steps change.
+The first test goes in steps: the keys act on positions in the queue, which the steps
+change. The second changes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
+import pytest
 from playwright.sync_api import Locator
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from .conftest import EDITOR
 from .conftest import Desk
 from .conftest import drafts_by_headline
 from .conftest import screenshot
@@ -31,7 +36,7 @@ def states_by_id(desk: Desk) -> dict[int, str]:
     return {row["id"]: row["state"] for row in drafts_by_headline(desk).values()}
 
 
-def test_keyboard_shortcuts_move_select_open_and_approve(editor: Page, desk: Desk) -> None:
+def test_keyboard_shortcuts_move_select_open_approve_and_reject(editor: Page, desk: Desk) -> None:
     editor.goto("/?state=new")
     rows = editor.get_by_test_id("queue-row")
     ids = [row_id(rows.nth(i)) for i in range(rows.count())]
@@ -86,3 +91,39 @@ def test_keyboard_shortcuts_move_select_open_and_approve(editor: Page, desk: Des
     editor.keyboard.press("a")
     expect(editor.get_by_test_id("flash")).to_have_text(f"approved #{opened}")
     assert sum(state == "approved" for state in states_by_id(desk).values()) == 4
+
+    # r rejects the current row with a note typed there and then (Enter sends it).
+    editor.goto("/?state=new")
+    rejected = row_id(current(editor))
+    editor.keyboard.press("r")
+    expect(editor.locator(".bulk").get_by_test_id("reject-note")).to_be_focused()
+    note = "Duplicate of the wire story"
+    editor.keyboard.type(note)
+    editor.keyboard.press("Enter")
+    expect(editor.get_by_test_id("flash")).to_have_text(f"rejected 1 (#{rejected})")
+    assert states_by_id(desk)[rejected] == "rejected"
+    history = [
+        json.loads(line)
+        for line in desk.curator("drafts", "history", str(rejected), "--json").splitlines()
+    ]
+    assert (history[-1]["action"], history[-1]["by"], history[-1]["note"]) == (
+        "rejected",
+        EDITOR,
+        note,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="desk.js focuses the textarea while the page loads; the browser's scroll to"
+    " #edit then leaves the focus on <body>, so the next keys are shortcuts again (a"
+    " approves): remove this mark with the fix (e.g. focus after the load event)",
+)
+def test_e_opens_the_current_draft_with_its_editor_ready_to_type(editor: Page) -> None:
+    editor.goto("/?state=new")
+    editor.keyboard.press("j")
+    opened = row_id(current(editor))
+    editor.keyboard.press("e")
+    expect(editor).to_have_url(re.compile(rf"/drafts/{opened}\b.*#edit$"))
+    expect(editor.get_by_test_id("markdown")).to_be_visible()  # the editor is open
+    expect(editor.get_by_test_id("markdown")).to_be_focused()
