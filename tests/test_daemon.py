@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from curator import make_curator
 from curator.cli import app
 from curator.config import load_settings
 from curator.daemon import TickReport
+from curator.daemon import cap_malloc_arenas
 from curator.daemon import run_daemon
 
 REPO = Path(__file__).resolve().parent.parent
@@ -168,3 +170,13 @@ def test_the_shutdown_deadline_is_a_setting(tmp_path: Path) -> None:
         f"{sources}:2: daemon.shutdown_deadline: not a duration: 'soon' (use e.g. 30s, 15m, 1h)",
         f"{sources}:3: daemon.deadline: unknown key 'deadline' (known: shutdown_deadline)",
     ]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc setting")
+def test_malloc_arenas_capped_unless_the_environment_sets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert cap_malloc_arenas() is True
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert cap_malloc_arenas() is False  # the operator's choice stands
