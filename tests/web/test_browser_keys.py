@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from playwright.sync_api import Locator
 from playwright.sync_api import Page
 from playwright.sync_api import expect
@@ -113,12 +112,6 @@ def test_keyboard_shortcuts_move_select_open_approve_and_reject(editor: Page, de
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="desk.js focuses the textarea while the page loads; the browser's scroll to"
-    " #edit then leaves the focus on <body>, so the next keys are shortcuts again (a"
-    " approves): remove this mark with the fix (e.g. focus after the load event)",
-)
 def test_e_opens_the_current_draft_with_its_editor_ready_to_type(editor: Page) -> None:
     editor.goto("/?state=new")
     editor.keyboard.press("j")

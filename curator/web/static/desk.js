@@ -116,7 +116,8 @@
   }
 
   if (editor) {
-    if (window.location.hash === "#edit") { openEditor(); }
+    // After the load: the browser's scroll to #edit would take the focus away again.
+    if (window.location.hash === "#edit") { window.addEventListener("load", openEditor); }
     var area = $('textarea[name="markdown"]', editor);
     if (area) {
       area.addEventListener("keydown", function (event) {
