@@ -62,6 +62,7 @@ class DraftQuery:
 class QueueItem:
     """One row of the queue. ``draft.checks`` is empty unless asked for
     (``draft_queue(with_checks=True)``: why each draft is flagged needs its article);
+    ``draft.machine`` is not read (None: no row shows it; `get_draft` has it);
     ``quote_count`` and ``speakers`` are the article's extracted quotes (what the
     speaker filter and the voices report count), distinct speakers sorted."""
 
