@@ -16,6 +16,7 @@ from test_drafts import open_facade
 from test_drafts import visits_site
 
 from curator import Curator
+from curator.core.units import page_job_key
 from curator.model import FetchOutcome
 
 T0 = datetime(2031, 4, 25, 9, 0, tzinfo=UTC)
@@ -50,3 +51,31 @@ def test_units_run_the_pipeline_once_per_item(tmp_path: Path, database_url: str)
             asyncio.run(_run_pipeline(facade))
             assert len(facade.list_drafts()) == 1
             assert server.paths().count("/visits.html") == 1
+
+
+async def _page_jobs_of_two_feeds(facade: Curator) -> tuple[list[tuple[int, str]], ...]:
+    async with facade.units() as units:
+        for source_id in ("ledger", "mirror"):
+            await units.refresh_source(source_id)
+        return (
+            units.pending_page_jobs(source_ids=["ledger"]),
+            units.pending_page_jobs(source_ids=["mirror"]),
+        )
+
+
+def test_two_feeds_linking_one_page_queue_one_page_job(tmp_path: Path, database_url: str) -> None:
+    """Two sources refreshed at once on two nodes each queue their entry's page: the job
+    key is the page's, so the task queue's lock lets one download it (#11)."""
+    with FeedServer() as server:
+        visits_site(server)
+        server.routes["/mirror.xml"] = server.routes["/ledger.xml"]
+        mirror = {**ledger_source(server), "id": "mirror", "url": server.url("/mirror.xml")}
+        with open_facade(
+            tmp_path, database_url, [ledger_source(server), mirror], clock=Clock(T0)
+        ) as facade:
+            ledger_jobs, mirror_jobs = asyncio.run(_page_jobs_of_two_feeds(facade))
+    [(ledger_entry, ledger_key)] = ledger_jobs
+    [(mirror_entry, mirror_key)] = mirror_jobs
+    assert ledger_entry != mirror_entry
+    assert ledger_key == mirror_key == page_job_key(server.url("/visits.html"))
+    assert page_job_key(server.url("/other.html")) != ledger_key

@@ -1,7 +1,7 @@
 """The pipeline as procrastinate tasks: several daemons on one PostgreSQL (#11).
 
 Each unit of work of `Units` is a task whose procrastinate ``lock`` and ``queueing_lock``
-are the item's key (``source:<id>``, ``page:<entry id>``, ``entry:<entry id>``): at most
+are the item's key (``source:<id>``, ``page:<hash of its URL>``, ``entry:<entry id>``): at most
 one job per item waits in the queue, and two workers never run the same item at once.
 A periodic "tick" defers the due sources; procrastinate defers each periodic timestamp
 once across all workers. A refresh defers its source's article pages, a page its
@@ -197,12 +197,12 @@ def build_app(database_url: str, units: Units, options: WorkerOptions) -> procra
                 report = await units.refresh_source(source_id)
                 if report.error:
                     logger.warning("%s: %s", source_id, report.error)
-            pages = await asyncio.to_thread(units.pending_pages, source_ids=[source_id])
+            pages = await asyncio.to_thread(units.pending_page_jobs, source_ids=[source_id])
         except NotFoundError as e:  # removed from sources.yaml since it was queued
             logger.info("%s: %s", source_id, e)
             return
-        for entry_id in pages:
-            await defer(fetch_page, f"page:{entry_id}", entry_id=entry_id)
+        for entry_id, key in pages:
+            await defer(fetch_page, key, entry_id=entry_id)
 
     @app.periodic(cron=cron(options.tick), periodic_id="tick")
     @app.task(name="curator.tick", queue=QUEUE, queueing_lock="tick", lock="tick")
@@ -220,10 +220,10 @@ def build_app(database_url: str, units: Units, options: WorkerOptions) -> procra
     @app.task(name="curator.sweep", queue=QUEUE, queueing_lock="sweep", lock="sweep")
     async def sweep(timestamp: int) -> None:
         # Work whose job gave up after its retries (or was never queued): queue it again.
-        pages = await asyncio.to_thread(units.pending_pages, limit=SWEEP_LIMIT)
+        pages = await asyncio.to_thread(units.pending_page_jobs, limit=SWEEP_LIMIT)
         entries = await asyncio.to_thread(units.pending_entries, limit=SWEEP_LIMIT)
-        for entry_id in pages:
-            await defer(fetch_page, f"page:{entry_id}", entry_id=entry_id)
+        for entry_id, key in pages:
+            await defer(fetch_page, key, entry_id=entry_id)
         for entry_id in entries:
             await defer(curate_entry, f"entry:{entry_id}", entry_id=entry_id)
 

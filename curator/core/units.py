@@ -10,6 +10,7 @@ worker pays for them once, not per item.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -61,6 +62,16 @@ class Units:
         ctx = self._ctx
         items = ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit, now=ctx.clock())
         return [item.entry_id for item in items]
+
+    def pending_page_jobs(
+        self, *, source_ids: Sequence[str] = (), limit: int = 1000
+    ) -> list[tuple[int, str]]:
+        """``pending_pages`` with each page's job key (``page:`` + a hash of its URL): a
+        task queue locks on the page, so two entries of two sources that link to one
+        page, refreshed at once on two nodes, never download it twice."""
+        ctx = self._ctx
+        items = ctx.store.articles_to_fetch(source_ids=source_ids, limit=limit, now=ctx.clock())
+        return [(item.entry_id, page_job_key(item.url)) for item in items]
 
     def pending_entries(self, *, limit: int = 1000) -> list[int]:
         """Entries with an extracted article and no draft yet (oldest first)."""
@@ -133,3 +144,8 @@ class Units:
             )
         ]
         return drafting.curate_entry(ctx, item, source, candidates)
+
+
+def page_job_key(url: str) -> str:
+    """The task-queue key of an article page: fixed length, whatever the URL's."""
+    return "page:" + hashlib.sha256(url.encode()).hexdigest()[:32]
