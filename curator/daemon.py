@@ -575,20 +575,18 @@ class Daemon:
     def _schedule_next(self) -> None:
         """Move the next tick up to when the first source falls due (never later than
         one tick from now, which the interval trigger gives anyway)."""
+        if self._units is None:  # the tick failed before it had its units
+            return
         try:
-            rows = self.facade.status()
+            # One row from the index on next_due_at, not every source's status.
+            first_due = self._units.next_due_at()
         except CuratorError as e:
             logger.warning("cannot read when sources are due: %s", e)
             return
-        now = datetime.now(UTC)
-        due = [
-            row.next_due_at
-            for row in rows
-            if row.enabled and not row.gone and row.next_due_at is not None
-        ]
-        if not due:
+        if first_due is None:
             return
-        at = max(min(due), now)
+        now = datetime.now(UTC)
+        at = max(first_due, now)
         if at < now + self._tick_every:
             self._scheduler.modify_job("tick", next_run_time=at)
 
