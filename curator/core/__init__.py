@@ -461,7 +461,7 @@ class Curator:
     ) -> Draft:
         """A withdrawn draft approved again (state approved): the next `publish` puts it
         back on every target. Blocking flags need ``force`` and a note, as approve."""
-        return publishing.republish(
+        return reviewing.republish(
             self._ctx, draft_id, by=by, note=note, force=force, version=version
         )
 

@@ -94,19 +94,6 @@ def unpublish(
     return results
 
 
-def republish(
-    ctx: Context,
-    draft_id: int,
-    *,
-    by: str,
-    note: str | None = None,
-    force: bool = False,
-    version: int | None = None,
-) -> Draft:
-    """A withdrawn draft approved again; the next `publish` puts it back on every target."""
-    return reviewing.republish(ctx, draft_id, by=by, note=note, force=force, version=version)
-
-
 def _online_targets(ctx: Context, draft_id: int) -> set[str]:
     return {row.target for row in ctx.store.ledger(draft_ids=[draft_id]) if not row.removed}
 
