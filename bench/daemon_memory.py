@@ -38,8 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -48,23 +46,11 @@ REPO = Path(__file__).resolve().parent.parent
 FARM = Path(os.environ.get("CURATOR_FEED_FARM", REPO.parent / "shared/bench/feed_farm.py"))
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "support")]  # this checkout's curator
 
-
-def _http(method: str, url: str) -> dict[str, Any]:
-    request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        data: dict[str, Any] = json.load(response)
-    return data
-
-
-def _status_mb(pid: int, field: str) -> float:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:  # ended meanwhile
-        return 0.0
-    for line in text.splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from multinode import fresh_database  # noqa: E402  (after the path)
+from multinode import http_json  # noqa: E402
+from multinode import plain_url  # noqa: E402
+from multinode import postgres_and_farm  # noqa: E402
+from multinode import status_mb  # noqa: E402
 
 
 def _tree(pid: int) -> list[int]:
@@ -86,23 +72,10 @@ def _interval(i: int, low: int, high: int) -> int:
     return low + i % (high - low + 1)
 
 
-def _fresh_database(base_url: str) -> str:
-    import psycopg
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_plain(base_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return base_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
 def _scalar(database_url: str, sql: str) -> int:
     import psycopg
 
-    with psycopg.connect(_plain(database_url)) as conn:
+    with psycopg.connect(plain_url(database_url)) as conn:
         row = conn.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
@@ -125,7 +98,7 @@ def _close_fetches(database_url: str, low: int, high: int) -> int:
     """Fetch attempts of one source less than half its interval after the previous one."""
     import psycopg
 
-    with psycopg.connect(_plain(database_url)) as conn:
+    with psycopg.connect(plain_url(database_url)) as conn:
         rows = conn.execute(
             "SELECT source_id, started_at - lag(started_at) OVER"
             " (PARTITION BY source_id ORDER BY started_at) FROM fetch_attempts"
@@ -172,11 +145,11 @@ def run(args: argparse.Namespace, base_db: str, farm: str) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="curator-daemon-memory-"))
     sources = workdir / "sources.yaml"
     write_sources(sources, farm, args)
-    database_url = _fresh_database(base_db)
+    database_url = fresh_database(base_db)
     with make_curator(sources_path=str(sources), database_url=database_url) as facade:
         facade.upgrade()
         facade.sync_sources()
-    _http("POST", farm + "/_reset_stats")
+    http_json("POST", farm + "/_reset_stats")
 
     procs: list[subprocess.Popen[bytes]] = []
     for n in range(args.nodes):
@@ -215,7 +188,7 @@ def _observe(
         if any(proc.poll() is not None for proc in procs):
             raise SystemExit(f"a node exited early; logs in {workdir}")
         if now >= next_bump and now < bumps_until:
-            _http("POST", f"{farm}/_bump?fraction={args.bump_fraction}")
+            http_json("POST", f"{farm}/_bump?fraction={args.bump_fraction}")
             next_bump += args.bump_every
         backlog = _backlog(database_url)
         elapsed = round(now - t0, 1)
@@ -226,10 +199,10 @@ def _observe(
         sample = {
             "t": elapsed,
             "backlog": backlog,
-            "rss_mb": [round(_status_mb(p.pid, "VmRSS"), 1) for p in procs],
-            "hwm_mb": [round(_status_mb(p.pid, "VmHWM"), 1) for p in procs],
+            "rss_mb": [round(status_mb(p.pid, "VmRSS"), 1) for p in procs],
+            "hwm_mb": [round(status_mb(p.pid, "VmHWM"), 1) for p in procs],
             "tree_rss_mb": [
-                round(sum(_status_mb(pid, "VmRSS") for pid in _tree(p.pid)), 1) for p in procs
+                round(sum(status_mb(pid, "VmRSS") for pid in _tree(p.pid)), 1) for p in procs
             ],
         }
         samples.append(sample)
@@ -240,7 +213,7 @@ def _observe(
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     codes = [proc.wait(120) for proc in procs]
-    stats = _http("GET", farm + "/_stats")
+    stats = http_json("GET", farm + "/_stats")
     feed_requests = sum(n for k, n in stats.items() if not k.startswith("article_"))
     page_requests = sum(n for k, n in stats.items() if k.startswith("article_"))
     attempts = _scalar(database_url, "SELECT count(*) FROM fetch_attempts")
@@ -306,26 +279,8 @@ def main() -> None:
     if not FARM.exists():
         raise SystemExit(f"needs ../shared ({FARM} is absent)")
 
-    import pgserver
-
-    pgdir = None
-    base_db = args.database_url
-    if base_db is None:
-        pgdir = Path(tempfile.mkdtemp(prefix="curator-bench-pg-")) / "pg"
-        base_db = pgserver.start(pgdir)
-    farm_argv = [sys.executable, str(FARM), "serve", "--feeds", str(args.feeds)]
-    farm_argv += ["--entries", str(args.entries), "--latency-ms", str(args.latency_ms)]
-    farm_argv += ["--port", "0", "--max-seconds", str(args.duration + 900)]
-    farm = subprocess.Popen(farm_argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert farm.stdout is not None
-        url = farm.stdout.readline().strip()
+    with postgres_and_farm(args.database_url, FARM, args, args.duration + 900) as (base_db, url):
         print(json.dumps(run(args, base_db, url)), flush=True)
-    finally:
-        farm.terminate()
-        farm.wait(10)
-        if pgdir is not None:
-            pgserver.stop(pgdir)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,28 +34,63 @@ NODE = REPO / "tests" / "support" / "curator_node.py"
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 
-def _http(method: str, url: str) -> dict[str, Any]:
+def http_json(method: str, url: str) -> dict[str, Any]:
     request = urllib.request.Request(url, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
         data: dict[str, Any] = json.load(response)
     return data
 
 
-def _rss_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def status_mb(pid: int, field: str) -> float:
+    """A /proc/<pid>/status memory field (VmRSS, VmHWM) in MB; 0 once the process ended."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def _fresh_database(base_url: str) -> str:
+def plain_url(url: str) -> str:
+    """The SQLAlchemy URL as psycopg takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def fresh_database(base_url: str) -> str:
     import psycopg
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    plain = base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
+    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return base_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextmanager
+def postgres_and_farm(
+    database_url: str | None, farm: Path, args: argparse.Namespace, max_seconds: float
+) -> Iterator[tuple[str, str]]:
+    """(a PostgreSQL server URL, the farm's URL): ``database_url``, or a throwaway
+    server; the farm serving ``args.feeds`` × ``args.entries`` for ``max_seconds``."""
+    import pgserver
+
+    pgdir = None
+    if database_url is None:
+        pgdir = Path(tempfile.mkdtemp(prefix="curator-bench-pg-")) / "pg"
+        database_url = pgserver.start(pgdir)
+    farm_argv = [sys.executable, str(farm), "serve", "--feeds", str(args.feeds)]
+    farm_argv += ["--entries", str(args.entries), "--latency-ms", str(args.latency_ms)]
+    farm_argv += ["--port", "0", "--max-seconds", str(max_seconds)]
+    server = subprocess.Popen(farm_argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield database_url, server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(10)
+        if pgdir is not None:
+            pgserver.stop(pgdir)
 
 
 def one_run(args: argparse.Namespace, base_db: str, farm: str, nodes: int) -> dict[str, Any]:
@@ -72,11 +109,11 @@ def one_run(args: argparse.Namespace, base_db: str, farm: str, nodes: int) -> di
     for i in range(args.feeds):
         lines += [f"  - id: feed-{i}", f"    url: {farm}/feeds/{i}.xml", "    robots: false"]
     sources.write_text("\n".join(lines) + "\n")
-    database_url = _fresh_database(base_db)
+    database_url = fresh_database(base_db)
     with make_curator(sources_path=str(sources), database_url=database_url) as facade:
         facade.upgrade()
         facade.sync_sources()
-    _http("POST", farm + "/_reset_stats")
+    http_json("POST", farm + "/_reset_stats")
     want_entries = args.feeds * args.entries
 
     def done(facade: Any) -> bool:
@@ -84,7 +121,7 @@ def one_run(args: argparse.Namespace, base_db: str, farm: str, nodes: int) -> di
             return False
         if not args.articles:
             return True
-        stats = _http("GET", farm + "/_stats")
+        stats = http_json("GET", farm + "/_stats")
         pages = sum(n for k, n in stats.items() if k.startswith("article_"))
         return pages >= want_entries and len(facade.list_drafts(limit=want_entries)) >= (
             want_entries
@@ -103,18 +140,18 @@ def one_run(args: argparse.Namespace, base_db: str, farm: str, nodes: int) -> di
     with make_curator(sources_path=str(sources), database_url=database_url) as facade:
         while not done(facade):
             if not rss_start and facade.count_entries() > 0:
-                rss_start = [round(_rss_mb(p.pid, "VmRSS"), 1) for p in procs]
+                rss_start = [round(status_mb(p.pid, "VmRSS"), 1) for p in procs]
             if time.perf_counter() - t0 > args.max_seconds:
                 raise SystemExit(f"not done after {args.max_seconds} s; logs in {workdir}")
             time.sleep(0.2)
         wall = time.perf_counter() - t0
         entries = facade.count_entries()
-    rss_end = [round(_rss_mb(p.pid, "VmHWM"), 1) for p in procs]
+    rss_end = [round(status_mb(p.pid, "VmHWM"), 1) for p in procs]
     for proc in procs:
         proc.terminate()
     for proc in procs:
         proc.wait(60)
-    stats = _http("GET", farm + "/_stats")
+    stats = http_json("GET", farm + "/_stats")
     feed_requests = sum(n for k, n in stats.items() if not k.startswith("article_"))
     page_requests = sum(n for k, n in stats.items() if k.startswith("article_"))
     expected = args.feeds + (want_entries if args.articles else 0)
@@ -145,28 +182,10 @@ def main() -> None:
     if not FARM.exists():
         raise SystemExit(f"needs ../shared ({FARM} is absent)")
 
-    import pgserver
-
-    pgdir = None
-    base_db = args.database_url
-    if base_db is None:
-        pgdir = Path(tempfile.mkdtemp(prefix="curator-bench-pg-")) / "pg"
-        base_db = pgserver.start(pgdir)
-    farm_argv = [sys.executable, str(FARM), "serve", "--feeds", str(args.feeds)]
-    farm_argv += ["--entries", str(args.entries), "--latency-ms", str(args.latency_ms)]
-    farm_argv += ["--port", "0", "--max-seconds", str(args.max_seconds * 3)]
-    farm = subprocess.Popen(farm_argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert farm.stdout is not None
-        url = farm.stdout.readline().strip()
+    with postgres_and_farm(args.database_url, FARM, args, args.max_seconds * 3) as (base_db, url):
         for nodes in args.nodes:
             result = one_run(args, base_db, url, nodes)
             print(json.dumps(result), flush=True)
-    finally:
-        farm.terminate()
-        farm.wait(10)
-        if pgdir is not None:
-            pgserver.stop(pgdir)
 
 
 if __name__ == "__main__":
