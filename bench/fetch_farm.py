@@ -49,6 +49,22 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def farm_sources_yaml(base: str, feeds: int, concurrency: int) -> str:
+    """sources.yaml for the farm's feeds: the feed pipeline only (article pages are
+    another stage, and another bench)."""
+    lines = [
+        "fetch:",
+        f"  concurrency: {concurrency}",
+        f"  per_host_concurrency: {concurrency}",
+        "defaults:",
+        "  fetch_articles: false",
+        "sources:",
+    ]
+    for i in range(feeds):
+        lines += [f"  - id: feed-{i}", f"    url: {base}/feeds/{i}.xml"]
+    return "\n".join(lines) + "\n"
+
+
 def bench_curator(args: argparse.Namespace, farm: Any) -> dict[str, Any]:
     from curator import make_curator
     from curator.config import load_settings
@@ -59,18 +75,7 @@ def bench_curator(args: argparse.Namespace, farm: Any) -> dict[str, Any]:
     try:
         workdir = Path(tempfile.mkdtemp(prefix="curator-bench-"))
         sources = workdir / "sources.yaml"
-        lines = [
-            "fetch:",
-            f"  concurrency: {args.concurrency}",
-            f"  per_host_concurrency: {args.concurrency}",
-            # The feed pipeline only: article pages are another stage (and another bench).
-            "defaults:",
-            "  fetch_articles: false",
-            "sources:",
-        ]
-        for i in range(args.feeds):
-            lines += [f"  - id: feed-{i}", f"    url: {base}/feeds/{i}.xml"]
-        sources.write_text("\n".join(lines) + "\n")
+        sources.write_text(farm_sources_yaml(base, args.feeds, args.concurrency))
         settings = load_settings(sources, database_url=f"sqlite:///{workdir / 'bench.db'}")
         settings = replace(settings, data_dir=workdir)
         results: dict[str, Any] = {"client": "curator", "concurrency": args.concurrency}

@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fetch_farm import FARM
 from fetch_farm import REPO
 from fetch_farm import _http
+from fetch_farm import farm_sources_yaml
 
 CURATOR = Path(sys.executable).with_name("curator")
 READER_SETUP = """
@@ -101,17 +102,8 @@ def run_client(client: str, args: argparse.Namespace, env: dict[str, str]) -> di
     base, stop = feed_farm.start_farm_process(args.feeds, args.entries, args.latency_ms)
     try:
         if client == "curator":
-            lines = [
-                "fetch:",
-                f"  concurrency: {args.concurrency}",
-                f"  per_host_concurrency: {args.concurrency}",
-                "defaults:",
-                "  fetch_articles: false",
-                "sources:",
-            ]
-            for i in range(args.feeds):
-                lines += [f"  - id: feed-{i}", f"    url: {base}/feeds/{i}.xml"]
-            (work / "sources.yaml").write_text("\n".join(lines) + "\n")
+            sources_yaml = farm_sources_yaml(base, args.feeds, args.concurrency)
+            (work / "sources.yaml").write_text(sources_yaml)
             env = dict(env, CURATOR_SOURCES=str(work / "sources.yaml"))
             env["CURATOR_DATA_DIR"] = str(work / "data")
             env["CURATOR_DATABASE_URL"] = f"sqlite:///{work / 'curator.db'}"
