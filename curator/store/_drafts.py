@@ -396,17 +396,7 @@ class DraftStore:
         if source_ids:
             query = query.where(dr.c.source_id.in_(list(source_ids)))
         with self._transaction("could not list the dropped entries") as conn:
-            return [
-                DroppedEntry(
-                    entry_id=row.entry_id,
-                    source_id=row.source_id,
-                    reason=row.reason,
-                    at=row.at,
-                    title=row.title,
-                    url=row.link,
-                )
-                for row in conn.execute(query)
-            ]
+            return [_dropped_from_row(row) for row in conn.execute(query)]
 
     # -- work to do ------------------------------------------------------------
 
@@ -672,6 +662,18 @@ def _override_from_json(data: Mapping[str, Any]) -> Override:
         note=data["note"],
         by=data["by"],
         at=_aware(datetime.fromisoformat(data["at"])),
+    )
+
+
+def _dropped_from_row(row: Row[Any]) -> DroppedEntry:
+    """A dropped_entries row joined with its entry's title and link."""
+    return DroppedEntry(
+        entry_id=row.entry_id,
+        source_id=row.source_id,
+        reason=row.reason,
+        at=row.at,
+        title=row.title,
+        url=row.link,
     )
 
 

@@ -51,6 +51,7 @@ from curator.store import tables
 from curator.store._articles import _article_from_row
 from curator.store._articles import _quote_from_row
 from curator.store._drafts import _draft_from_row
+from curator.store._drafts import _dropped_from_row
 from curator.store._drafts import _event_from_row
 from curator.store._ledger import _row as _ledger_row
 
@@ -319,16 +320,7 @@ class ReadingStore:
                 .where(dropped_sq.c.rank <= per_source)
                 .order_by(dropped_sq.c.source_id, dropped_sq.c.rank)
             ):
-                drops.setdefault(row.source_id, []).append(
-                    DroppedEntry(
-                        entry_id=row.entry_id,
-                        source_id=row.source_id,
-                        reason=row.reason,
-                        at=row.at,
-                        title=row.title,
-                        url=row.link,
-                    )
-                )
+                drops.setdefault(row.source_id, []).append(_dropped_from_row(row))
         return [
             SourceHealth(
                 status=status,
