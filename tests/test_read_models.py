@@ -17,7 +17,6 @@ Entry a2's article page failed (HTTP 503, permanently) and a3 was dropped by a f
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
@@ -25,7 +24,6 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -127,7 +125,7 @@ def _world(facade: Curator, store: Store) -> dict[str, int]:
             body=text.encode(),
         )
         extraction = Extraction(article=Article(text=text), quotes=quotes, version="t")
-        return _save_article(store, key[0], page, extraction)
+        return store.save_article(page, extraction, now=T0)
 
     text_a1 = "Ana Ruiz said “the budget is approved” and “work starts now”."
     text_b0 = "Ben Ode said “the count goes on” in Genève."
@@ -223,19 +221,9 @@ def _world(facade: Curator, store: Store) -> dict[str, int]:
     failed = PageFetch(
         url="https://a.example/a2", entry_id=ids["entry:a2"], http_status=503, error="HTTP 503"
     )
-    _save_article(store, "a", failed, None)
+    store.save_article(failed, None, now=T0)
     store.record_dropped(ids["entry:a3"], "a", "blocked: title matches 'sport'", T0)
     return ids
-
-
-def _save_article(
-    store: Store, source_id: str, page: PageFetch, extraction: Extraction | None
-) -> int:
-    # Until #11's one-article-per-URL change lands, save_article takes the source too.
-    save: Any = store.save_article
-    if "source_id" in inspect.signature(save).parameters:
-        return int(save(source_id, page, extraction, now=T0))
-    return int(save(page, extraction, now=T0))
 
 
 def _set_state(store: Store, draft_id: int, state: DraftState) -> None:

@@ -3,7 +3,6 @@ CLI's --json (and the web's JSON, tests/web)."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from datetime import UTC
 from datetime import datetime
@@ -317,9 +316,7 @@ def test_the_cli_prints_the_shapes(tmp_path: Path) -> None:
         (stored,) = store.list_entries(source_id="a")
         page = PageFetch(url="https://a.example/1", entry_id=stored.id, body=b"x")
         extraction = Extraction(article=Article(text="Ana Ruiz said it will open in May."))
-        save: Any = store.save_article  # #11 drops its source argument
-        args = ("a",) if "source_id" in inspect.signature(save).parameters else ()
-        article_id = save(*args, page, extraction, now=now)
+        article_id = store.save_article(page, extraction, now=now)
         draft = store.create_draft(
             content=CONTENT,
             source_id="a",
